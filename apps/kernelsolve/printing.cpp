@@ -1,0 +1,40 @@
+// Rank-0 output of the command-line app.
+#include "printing.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace kernelsolve::app {
+
+int world_rank() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+void print(char const* format, ...) {
+  if (world_rank() != 0) return;
+  va_list arguments;
+  va_start(arguments, format);
+  std::vfprintf(stdout, format, arguments);
+  va_end(arguments);
+  std::fflush(stdout);
+}
+
+void print_error(std::string const& message) {
+  if (world_rank() == 0) std::fprintf(stderr, "kernelsolve: error: %s\n", message.c_str());
+}
+
+void print_solve_result(SolveResult const& result) {
+  for (std::size_t c = 0; c < result.reasons.size(); ++c) {
+    print("  column %zu: %s after %d iterations, relative residual %.3e\n", c, to_string(result.reasons[c]).c_str(),
+          result.column_iterations[c], result.relative_residuals[c]);
+  }
+}
+
+void PrintingMonitor::on_iteration(int iteration, std::vector<double> const& relative_residuals) {
+  double const largest = *std::max_element(relative_residuals.begin(), relative_residuals.end());
+  print("  iteration %5d  max relative residual %.6e\n", iteration, largest);
+}
+
+}  // namespace kernelsolve::app

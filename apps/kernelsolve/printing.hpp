@@ -1,0 +1,33 @@
+// Output of the command-line app: only rank 0 writes, so that `mpirun -np P` prints each line once.
+#pragma once
+
+#include <kernelsolve/solver/monitor.hpp>
+#include <kernelsolve/solver/solve_result.hpp>
+
+#include <mpi.h>
+
+#include <cstdarg>
+#include <string>
+#include <vector>
+
+namespace kernelsolve::app {
+
+/// Rank of this process in MPI_COMM_WORLD.
+int world_rank();
+
+/// printf to stdout on rank 0 of MPI_COMM_WORLD only.
+void print(char const* format, ...) __attribute__((format(printf, 1, 2)));
+
+/// One line to stderr on rank 0: "kernelsolve: error: <message>".
+void print_error(std::string const& message);
+
+/// Per-column lines of a solve result: reason, iterations, true relative residual.
+void print_solve_result(SolveResult const& result);
+
+/// PETSc -ksp_monitor style: one line per iteration with the largest relative residual over the columns.
+class PrintingMonitor : public SolveMonitor {
+ public:
+  void on_iteration(int iteration, std::vector<double> const& relative_residuals) override;
+};
+
+}  // namespace kernelsolve::app

@@ -1,0 +1,20 @@
+# Installs the library as the package kernelsolve: find_package(kernelsolve) gives kernelsolve::kernelsolve.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS kernelsolve EXPORT kernelsolveTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY include/kernelsolve DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT kernelsolveTargets NAMESPACE kernelsolve::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kernelsolve)
+
+configure_package_config_file(cmake/kernelsolveConfig.cmake.in
+                              ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kernelsolve)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfigVersion.cmake
+                                 COMPATIBILITY SameMajorVersion)
+configure_file(cmake/kernelsolveSettings.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveSettings.cmake @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfigVersion.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveSettings.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kernelsolve)

@@ -1,0 +1,43 @@
+// Small shims over the Kokkos API differences between 3.4 and 4.x that kernelsolve relies on,
+// and an RAII profiling region (Kokkos::Profiling::ScopedRegion only arrives in 4.1).
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <string>
+#include <type_traits>
+
+// 1 while compiling device code (the CUDA/HIP/SYCL device pass), 0 for host code; KOKKOS_IF_ON_DEVICE needs 3.6.
+#if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__) || defined(__SYCL_DEVICE_ONLY__)
+#define KS_DEVICE_COMPILATION_PASS 1
+#else
+#define KS_DEVICE_COMPILATION_PASS 0
+#endif
+
+namespace kernelsolve {
+namespace detail {
+
+// Math functions moved from Kokkos::Experimental to Kokkos in 3.7 and were removed from Experimental in 4.x.
+#if KOKKOS_VERSION >= 30700
+namespace kmath = ::Kokkos;
+#else
+namespace kmath = ::Kokkos::Experimental;
+#endif
+
+/// True when ExecutionSpace runs on the host CPU (OpenMP, Serial, Threads): it can read host memory directly.
+/// Host spaces get the lane-blocked loops that the compiler vectorizes; GPU spaces get one thread per row.
+template <class ExecutionSpace>
+inline constexpr bool is_host_execution_space_v =
+    Kokkos::SpaceAccessibility<ExecutionSpace, Kokkos::HostSpace>::accessible;
+
+/// Pushes a Kokkos profiling region for its lifetime, so that kp_* tools and nsys show each phase.
+class ProfilingRegion {
+ public:
+  explicit ProfilingRegion(std::string const& name) { Kokkos::Profiling::pushRegion(name); }
+  ~ProfilingRegion() { Kokkos::Profiling::popRegion(); }
+  ProfilingRegion(ProfilingRegion const&) = delete;
+  ProfilingRegion& operator=(ProfilingRegion const&) = delete;
+};
+
+}  // namespace detail
+}  // namespace kernelsolve

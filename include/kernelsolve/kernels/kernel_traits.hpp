@@ -1,0 +1,28 @@
+// What a kernel type must provide, checked at compile time with messages in words (ArborX check_valid_* style).
+// A kernel is a copyable, device-callable functor of the squared distance r2 = |x - y|^2.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+namespace kernelsolve {
+
+/// \brief True when Kernel provides `value_type` (float or double) and `value_type operator()(value_type r2) const`.
+template <class Kernel, class = void>
+struct is_kernel : std::false_type {};
+
+template <class Kernel>
+struct is_kernel<Kernel, std::void_t<typename Kernel::value_type, decltype(std::declval<Kernel const&>()(
+                                                                      std::declval<typename Kernel::value_type>()))>>
+    : std::bool_constant<std::is_floating_point_v<typename Kernel::value_type> &&
+                         std::is_copy_constructible_v<Kernel>> {};
+
+/// \brief True when Kernel is a kernel that also provides `value_type derivative(value_type r2) const` = dk/d(r2).
+template <class Kernel, class = void>
+struct is_differentiable_kernel : std::false_type {};
+
+template <class Kernel>
+struct is_differentiable_kernel<Kernel, std::void_t<decltype(std::declval<Kernel const&>().derivative(
+                                            std::declval<typename Kernel::value_type>()))>> : is_kernel<Kernel> {};
+
+}  // namespace kernelsolve

@@ -1,0 +1,16 @@
+// kernelsolve: matrix-free, MPI-distributed solves of (K + alpha I) c = b for kernel matrices K on Kokkos.
+// This umbrella header includes every public header.
+#pragma once
+
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/gaussian.hpp>
+#include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/operator/communicator.hpp>
+#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/product/kernel_product.hpp>
+#include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/convergence.hpp>
+#include <kernelsolve/solver/monitor.hpp>
+#include <kernelsolve/solver/solve_result.hpp>
+#include <kernelsolve/version.hpp>

@@ -1,0 +1,195 @@
+// The distributed matrix-free operator A = K(x, x) + alpha I over MPI: each rank owns a contiguous block of rows
+// (points), every rank holds all N points (O(N D) memory), and a product gathers the direction vector (O(N Dv)).
+#pragma once
+
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/non_finite.hpp>
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/operator/communicator.hpp>
+#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/product/kernel_product.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+namespace kernelsolve {
+
+namespace detail {
+
+/// True when MPI may read and write MemorySpace directly; otherwise the operator stages through host copies.
+/// GPU-aware MPI is opted into with the CMake option KERNELSOLVE_ENABLE_GPU_AWARE_MPI.
+template <class MemorySpace>
+inline constexpr bool mpi_can_access_v =
+#ifdef KERNELSOLVE_ENABLE_GPU_AWARE_MPI
+    true;
+#else
+    Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible;
+#endif
+
+}  // namespace detail
+
+/// \brief A = K(x, x) + ridge I, distributed by rows over an MPI communicator and applied matrix-free.
+///
+/// Rank r owns the points of rows [partition().begin(r), partition().end(r)) and the matching rows of every vector
+/// (a "block": local_rows() x Dv, column-major). apply() gathers the whole input vector on every rank (one
+/// MPI_Allgatherv per column) and computes its own rows of the product. K is never stored: the memory per rank is
+/// O(N (D + Dv)). All member functions that communicate are collective: every rank calls them, in the same order.
+///
+/// \tparam Kernel         a kernel functor (kernel_traits.hpp), e.g. Gaussian<float>.
+/// \tparam ExecutionSpace where the products run.  \tparam MemorySpace where points and vectors live.
+template <class Kernel, class ExecutionSpace = Kokkos::DefaultExecutionSpace,
+          class MemorySpace = typename ExecutionSpace::memory_space>
+class DistributedOperator {
+  static_assert(is_kernel<Kernel>::value,
+                "DistributedOperator: Kernel must provide value_type and value_type operator()(value_type r2) const");
+  static_assert(Kokkos::SpaceAccessibility<ExecutionSpace, MemorySpace>::accessible,
+                "DistributedOperator: MemorySpace must be accessible from ExecutionSpace");
+
+ public:
+  using kernel_type = Kernel;
+  using scalar_type = typename Kernel::value_type;
+  using execution_space = ExecutionSpace;
+  using memory_space = MemorySpace;
+  /// Vectors: column-major, so that a rank's rows of one column are one contiguous piece of the gathered column.
+  using block_type = Kokkos::View<scalar_type**, Kokkos::LayoutLeft, MemorySpace>;
+
+  /// \brief Builds the operator from this rank's points (collective).
+  /// \param comm         communicator of the ranks sharing the problem (duplicated internally).
+  /// \param local_points this rank's rows of the N x D points, any layout and memory space readable from the host
+  ///                     or copyable to it; RowPartition::balanced(N, ranks) gives the usual split.
+  /// \param ridge        alpha >= 0 in K + alpha I.
+  /// \throws InvalidArgument (on every rank) for ridge < 0 or non-finite, D < 1 or differing between ranks,
+  ///         N < number of ranks, or NaN/Inf in the points.
+  template <class LocalPoints>
+  DistributedOperator(MPI_Comm comm, ExecutionSpace const& space, Kernel const& kernel, LocalPoints const& local_points,
+                      scalar_type ridge)
+      : communicator_(comm), space_(space), kernel_(kernel), ridge_(ridge) {
+    static_assert(Kokkos::is_view<LocalPoints>::value && LocalPoints::rank == 2,
+                  "DistributedOperator: local_points must be a rank-2 Kokkos::View (rows x D)");
+    detail::ProfilingRegion region("kernelsolve::DistributedOperator::setup");
+    // Every check is agreed on by all ranks before anyone throws, so no rank is left waiting in a collective.
+    communicator_.throw_if_any_rank_failed(
+        !(std::isfinite(ridge) && ridge >= 0),
+        detail::concatenate("kernelsolve::DistributedOperator: alpha (the ridge) must be finite and >= 0, got ",
+                            ridge));
+    auto const dimension = static_cast<std::int64_t>(local_points.extent(1));
+    KS_USER_REQUIRE(communicator_.min_over_ranks(dimension) == communicator_.max_over_ranks(dimension),
+                    "the points must have the same dimension D on every rank");
+    KS_USER_REQUIRE(dimension >= 1, "the points must have dimension D >= 1, got ", dimension);
+    partition_ =
+        RowPartition::from_sizes(communicator_.gather_from_all(static_cast<std::int64_t>(local_points.extent(0))));
+
+    // This rank's points on the host, column-major like the gathered copy; checked while they are there.
+    auto const points_as_given = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), local_points);
+    Kokkos::View<scalar_type**, Kokkos::LayoutLeft, Kokkos::HostSpace> local_host(
+        "kernelsolve::DistributedOperator::local_points_host", local_points.extent(0), local_points.extent(1));
+    Kokkos::deep_copy(local_host, points_as_given);
+    communicator_.throw_if_any_rank_failed(
+        detail::count_non_finite(Kokkos::DefaultHostExecutionSpace(), local_host) > 0,
+        "kernelsolve::DistributedOperator: the points contain NaN or Inf values");
+
+    points_ = block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::points"),
+                         partition_.global_rows(), dimension);
+    allgather_rows(local_host, points_);
+  }
+
+  /// \brief out = (K + ridge I) in, on this rank's rows (collective).
+  /// \param in, out local_rows() x Dv blocks; Dv the same on every rank. Not thread-safe (one gather buffer).
+  void apply(block_type const& in, block_type const& out) const {
+    detail::ProfilingRegion region("kernelsolve::DistributedOperator::apply");
+    KS_REQUIRE_EQUAL_EXTENTS("in.extent(0)", in.extent(0), "local_rows()", local_rows());
+    KS_REQUIRE_EQUAL_EXTENTS("out.extent(0)", out.extent(0), "local_rows()", local_rows());
+    KS_REQUIRE_EQUAL_EXTENTS("in.extent(1)", in.extent(1), "out.extent(1)", out.extent(1));
+    if (gathered_.extent(1) != in.extent(1)) {
+      gathered_ = block_type(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::gathered_direction"),
+          partition_.global_rows(), in.extent(1));
+    }
+    allgather_rows(in, gathered_);
+    kernel_product(space_, kernel_, local_points(), points_, gathered_, out);
+    // out += ridge * in
+    auto const ridge = ridge_;
+    int const columns = static_cast<int>(in.extent(1));
+    Kokkos::parallel_for(
+        "kernelsolve::DistributedOperator::add_ridge", Kokkos::RangePolicy<ExecutionSpace>(space_, 0, in.extent(0)),
+        KOKKOS_LAMBDA(std::size_t i) {
+          for (int c = 0; c < columns; ++c) out(i, c) += ridge * in(i, c);
+        });
+  }
+
+  /// \brief global(:, c) = all ranks' local(:, c) blocks in rank order (collective; one MPI_Allgatherv per column).
+  /// \param local local_rows() x C, column-major.  \param global global_rows() x C, column-major.
+  template <class LocalBlock, class GlobalBlock>
+  void allgather_rows(LocalBlock const& local, GlobalBlock const& global) const {
+    static_assert(std::is_same_v<typename LocalBlock::array_layout, Kokkos::LayoutLeft> &&
+                      std::is_same_v<typename GlobalBlock::array_layout, Kokkos::LayoutLeft>,
+                  "allgather_rows: blocks must be column-major (LayoutLeft)");
+    KS_REQUIRE_EQUAL_EXTENTS("local.extent(0)", local.extent(0), "local_rows()", local_rows());
+    KS_REQUIRE_EQUAL_EXTENTS("global.extent(0)", global.extent(0), "global_rows()", partition_.global_rows());
+    KS_REQUIRE_EQUAL_EXTENTS("local.extent(1)", local.extent(1), "global.extent(1)", global.extent(1));
+    detail::ProfilingRegion region("kernelsolve::DistributedOperator::allgather_rows");
+    space_.fence();  // the local block must be complete before MPI reads it
+    auto const local_for_mpi = mpi_view(local);
+    auto const global_for_mpi = mpi_view(global);
+    std::vector<int> counts(static_cast<std::size_t>(partition_.parts()));
+    std::vector<int> displacements(counts.size());
+    for (int r = 0; r < partition_.parts(); ++r) {
+      counts[static_cast<std::size_t>(r)] = partition_.local_rows(r);
+      displacements[static_cast<std::size_t>(r)] = static_cast<int>(partition_.begin(r));
+    }
+    using value_type = typename GlobalBlock::non_const_value_type;
+    for (std::size_t c = 0; c < global.extent(1); ++c) {
+      MPI_Allgatherv(local_for_mpi.data() + c * local_for_mpi.stride(1), local_rows(), mpi_type<value_type>::get(),
+                     global_for_mpi.data() + c * global_for_mpi.stride(1), counts.data(), displacements.data(),
+                     mpi_type<value_type>::get(), communicator_.get());
+    }
+    if (global_for_mpi.data() != global.data()) Kokkos::deep_copy(space_, global, global_for_mpi);
+  }
+
+  /// A new zero-filled block of local_rows() x columns.
+  block_type allocate_block(std::string const& label, int columns) const {
+    return block_type(label, local_rows(), columns);
+  }
+
+  [[nodiscard]] Communicator const& communicator() const { return communicator_; }
+  [[nodiscard]] RowPartition const& partition() const { return partition_; }
+  [[nodiscard]] ExecutionSpace const& space() const { return space_; }
+  [[nodiscard]] Kernel const& kernel() const { return kernel_; }
+  [[nodiscard]] scalar_type ridge() const { return ridge_; }
+  [[nodiscard]] int dimension() const { return static_cast<int>(points_.extent(1)); }
+  [[nodiscard]] std::int64_t global_rows() const { return partition_.global_rows(); }
+  [[nodiscard]] int local_rows() const { return partition_.local_rows(communicator_.rank()); }
+  /// The first global row of this rank.
+  [[nodiscard]] std::int64_t first_row() const { return partition_.begin(communicator_.rank()); }
+  /// All N points (N x D, column-major), the same on every rank.
+  [[nodiscard]] block_type const& points() const { return points_; }
+  /// This rank's points: a view of its rows of points(), not a copy.
+  [[nodiscard]] auto local_points() const {
+    return Kokkos::subview(points_, Kokkos::make_pair(first_row(), first_row() + local_rows()), Kokkos::ALL);
+  }
+
+ private:
+  /// The View itself when MPI can access its memory, else a host copy of it.
+  template <class View>
+  static auto mpi_view(View const& view) {
+    if constexpr (detail::mpi_can_access_v<typename View::memory_space>) {
+      return view;
+    } else {
+      return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), view);
+    }
+  }
+
+  Communicator communicator_;
+  ExecutionSpace space_;
+  Kernel kernel_;
+  scalar_type ridge_;
+  RowPartition partition_ = RowPartition::balanced(1, 1);
+  block_type points_;
+  mutable block_type gathered_;
+};
+
+}  // namespace kernelsolve

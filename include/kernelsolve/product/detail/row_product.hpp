@@ -1,0 +1,142 @@
+// The kernel product as one parallel loop over target rows, each row reducing over all sources in registers.
+// On host spaces the source loop is split into independent lanes that the compiler turns into SIMD code.
+#pragma once
+
+#include <kernelsolve/detail/kokkos_ext.hpp>
+
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
+namespace kernelsolve {
+namespace detail {
+
+/// Independent source lanes per row: a multiple of the SIMD width on CPUs; GPUs vectorize across rows instead.
+template <class ExecutionSpace, class Scalar>
+inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> ? 64 / int(sizeof(Scalar)) : 1;
+
+/// Right-hand-side columns reduced together: each needs Lanes registers, so four keep the loop in registers.
+inline constexpr int max_columns_per_pass = 4;
+
+/// out(i, first_column + c) = sum_j k(|x_i - y_j|^2) w(j, first_column + c) for c < Columns, one row i per call.
+/// Dimension > 0 fixes D at compile time (the inner distance loop unrolls); 0 reads it at run time.
+template <int Dimension, int Columns, int Lanes, class Kernel, class Targets, class Sources, class Weights, class Out>
+struct RowProduct {
+  using scalar_type = typename Kernel::value_type;
+
+  Kernel kernel;
+  Targets targets;
+  Sources sources;
+  Weights weights;
+  Out out;
+  int first_column;
+  int dimension;
+  int source_count;
+
+  KOKKOS_INLINE_FUNCTION scalar_type squared_distance(scalar_type const* target, int i, int j) const {
+    scalar_type sum = 0;
+    if constexpr (Dimension > 0) {
+      for (int d = 0; d < Dimension; ++d) {
+        scalar_type const difference = target[d] - sources(j, d);
+        sum += difference * difference;
+      }
+    } else {
+      for (int d = 0; d < dimension; ++d) {
+        scalar_type const difference = targets(i, d) - sources(j, d);
+        sum += difference * difference;
+      }
+    }
+    return sum;
+  }
+
+  KOKKOS_INLINE_FUNCTION void operator()(int i) const {
+    scalar_type target[Dimension > 0 ? Dimension : 1] = {};
+    if constexpr (Dimension > 0) {
+      for (int d = 0; d < Dimension; ++d) target[d] = targets(i, d);
+    }
+    // partial[c][lane] sums the sources j = lane (mod Lanes): no dependency between lanes, so they vectorize.
+    scalar_type partial[Columns][Lanes] = {};
+    int const blocked_count = source_count - source_count % Lanes;
+    for (int block = 0; block < blocked_count; block += Lanes) {
+      for (int lane = 0; lane < Lanes; ++lane) {
+        int const j = block + lane;
+        scalar_type const k = kernel(squared_distance(target, i, j));
+        for (int c = 0; c < Columns; ++c) partial[c][lane] += k * weights(j, first_column + c);
+      }
+    }
+    for (int j = blocked_count; j < source_count; ++j) {
+      scalar_type const k = kernel(squared_distance(target, i, j));
+      for (int c = 0; c < Columns; ++c) partial[c][j - blocked_count] += k * weights(j, first_column + c);
+    }
+    for (int c = 0; c < Columns; ++c) {
+      scalar_type sum = 0;
+      for (int lane = 0; lane < Lanes; ++lane) sum += partial[c][lane];
+      out(i, first_column + c) = sum;
+    }
+  }
+};
+
+/// Calls body(std::integral_constant<int, D>) for D in {1, 2, 3}, and with 0 (run-time D) otherwise.
+template <class Body>
+void dispatch_dimension(int dimension, Body&& body) {
+  switch (dimension) {
+    case 1:
+      body(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      body(std::integral_constant<int, 2>{});
+      break;
+    case 3:
+      body(std::integral_constant<int, 3>{});
+      break;
+    default:
+      body(std::integral_constant<int, 0>{});
+      break;
+  }
+}
+
+/// Calls body(std::integral_constant<int, C>) for the column count C in 1..max_columns_per_pass.
+template <class Body>
+void dispatch_columns(int columns, Body&& body) {
+  static_assert(max_columns_per_pass == 4, "dispatch_columns lists the column counts one by one");
+  switch (columns) {
+    case 1:
+      body(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      body(std::integral_constant<int, 2>{});
+      break;
+    case 3:
+      body(std::integral_constant<int, 3>{});
+      break;
+    default:
+      body(std::integral_constant<int, 4>{});
+      break;
+  }
+}
+
+/// out = K(targets, sources) weights, in passes of up to max_columns_per_pass weight columns.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
+void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                 Weights const& weights, Out const& out) {
+  using scalar_type = typename Kernel::value_type;
+  constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
+  int const dimension = static_cast<int>(targets.extent(1));
+  int const column_count = static_cast<int>(weights.extent(1));
+  int const target_count = static_cast<int>(targets.extent(0));
+  int const source_count = static_cast<int>(sources.extent(0));
+  dispatch_dimension(dimension, [&](auto dimension_constant) {
+    for (int first_column = 0; first_column < column_count; first_column += max_columns_per_pass) {
+      dispatch_columns(std::min(max_columns_per_pass, column_count - first_column), [&](auto columns_constant) {
+        using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, lanes,
+                                   Kernel, Targets, Sources, Weights, Out>;
+        Kokkos::parallel_for("kernelsolve::kernel_product::rows",
+                             Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+                             Functor{kernel, targets, sources, weights, out, first_column, dimension, source_count});
+      });
+    }
+  });
+}
+
+}  // namespace detail
+}  // namespace kernelsolve

@@ -1,0 +1,74 @@
+// The local kernel product out = K(targets, sources) weights, K_ij = k(|x_i - y_j|^2), without MPI and without
+// ever forming K: one Kokkos parallel loop over target rows that reduces over all sources in registers.
+#pragma once
+
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/product/detail/row_product.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <limits>
+#include <type_traits>
+
+namespace kernelsolve {
+
+namespace detail {
+
+template <class ExecutionSpace, class Kernel, class View>
+constexpr void check_product_operand() {
+  static_assert(Kokkos::is_view<View>::value, "kernel_product: every operand must be a Kokkos::View");
+  static_assert(View::rank == 2, "kernel_product: every operand must be a rank-2 View (rows x columns)");
+  static_assert(std::is_same_v<typename View::non_const_value_type, typename Kernel::value_type>,
+                "kernel_product: the Views' scalar type must be the kernel's value_type");
+  static_assert(Kokkos::SpaceAccessibility<ExecutionSpace, typename View::memory_space>::accessible,
+                "kernel_product: the Views must be accessible from the execution space");
+}
+
+}  // namespace detail
+
+/// \brief out(i, c) = sum_j k(|targets(i, :) - sources(j, :)|^2) weights(j, c): the kernel matrix K(targets, sources)
+/// times weights, computed matrix-free on the execution space instance `space` (asynchronous, like Kokkos kernels).
+///
+/// \param space   execution space instance the loop runs on (the user's stream/instance).
+/// \param kernel  a kernel functor (see kernel_traits.hpp), e.g. Gaussian<float>::from_sigma(0.1).
+/// \param targets M x D points x_i.      \param sources N x D points y_j.
+/// \param weights N x Dv weights b_j.    \param out     M x Dv result (overwritten).
+/// Any Kokkos layout works; LayoutLeft sources and weights (contiguous per coordinate) are the fastest on CPUs.
+/// \throws DimensionMismatch when extents disagree, InvalidArgument when D or Dv is 0 or a size exceeds int.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
+void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                    Weights const& weights, Out const& out) {
+  static_assert(Kokkos::is_execution_space<ExecutionSpace>::value,
+                "kernel_product: the first argument must be a Kokkos execution space instance");
+  static_assert(is_kernel<Kernel>::value,
+                "kernel_product: Kernel must provide value_type and value_type operator()(value_type r2) const");
+  detail::check_product_operand<ExecutionSpace, Kernel, Targets>();
+  detail::check_product_operand<ExecutionSpace, Kernel, Sources>();
+  detail::check_product_operand<ExecutionSpace, Kernel, Weights>();
+  detail::check_product_operand<ExecutionSpace, Kernel, Out>();
+  static_assert(!std::is_const_v<typename Out::value_type>, "kernel_product: out must be a non-const View");
+
+  KS_REQUIRE_EQUAL_EXTENTS("targets.extent(1)", targets.extent(1), "sources.extent(1)", sources.extent(1));
+  KS_REQUIRE_EQUAL_EXTENTS("sources.extent(0)", sources.extent(0), "weights.extent(0)", weights.extent(0));
+  KS_REQUIRE_EQUAL_EXTENTS("out.extent(0)", out.extent(0), "targets.extent(0)", targets.extent(0));
+  KS_REQUIRE_EQUAL_EXTENTS("out.extent(1)", out.extent(1), "weights.extent(1)", weights.extent(1));
+  KS_USER_REQUIRE(targets.extent(1) >= 1, "points must have dimension D >= 1, got ", targets.extent(1));
+  KS_USER_REQUIRE(weights.extent(1) >= 1, "weights must have Dv >= 1 columns, got ", weights.extent(1));
+  constexpr auto int_max = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  KS_USER_REQUIRE(targets.extent(0) <= int_max && sources.extent(0) <= int_max, "at most ", int_max,
+                  " targets and sources per call, got ", targets.extent(0), " and ", sources.extent(0));
+
+  detail::ProfilingRegion region("kernelsolve::kernel_product");
+  detail::row_product(space, kernel, targets, sources, weights, out);
+}
+
+/// \brief kernel_product on a default-constructed instance of the Views' execution space.
+template <class Kernel, class Targets, class Sources, class Weights, class Out>
+void kernel_product(Kernel const& kernel, Targets const& targets, Sources const& sources, Weights const& weights,
+                    Out const& out) {
+  kernel_product(typename Out::execution_space{}, kernel, targets, sources, weights, out);
+}
+
+}  // namespace kernelsolve

@@ -1,0 +1,35 @@
+// Why a column of an iterative solve stopped, with PETSc KSPConvergedReason signs: > 0 converged, < 0 diverged,
+// 0 still iterating; and the stopping criteria a solve is given.
+#pragma once
+
+#include <string>
+
+namespace kernelsolve {
+
+/// \brief Why one right-hand side (column) stopped iterating; the values follow PETSc's KSPConvergedReason.
+enum class ConvergenceReason : int {
+  iterating = 0,                 ///< not stopped yet
+  converged_rtol = 2,            ///< ||r|| <= rtol ||b||
+  converged_atol = 3,            ///< ||r|| <= atol (a zero right-hand side converges here with x = 0)
+  diverged_max_iterations = -3,  ///< max_iterations reached first
+  diverged_breakdown = -5,       ///< p^T A p <= 0: the operator is not positive definite in floating point
+  diverged_nan_or_inf = -9,      ///< a NaN or Inf appeared in the iteration
+};
+
+/// "converged_rtol", "diverged_breakdown", ...
+std::string to_string(ConvergenceReason reason);
+
+/// True for the converged reasons (> 0).
+inline bool is_converged(ConvergenceReason reason) {
+  return static_cast<int>(reason) > 0;
+}
+
+/// \brief When a column stops: ||r_k|| <= max(relative_tolerance ||b_k||, absolute_tolerance), or after
+/// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it).
+struct StoppingCriteria {
+  double relative_tolerance = 1e-6;  ///< >= 0
+  double absolute_tolerance = 0.0;   ///< >= 0; at least one of the two tolerances must be > 0
+  int max_iterations = 10000;        ///< >= 0 (PETSc's default)
+};
+
+}  // namespace kernelsolve

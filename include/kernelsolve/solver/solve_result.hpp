@@ -1,0 +1,25 @@
+// What a solve returns: per column, why it stopped, after how many iterations, and how good the answer is.
+#pragma once
+
+#include <kernelsolve/solver/convergence.hpp>
+
+#include <algorithm>
+#include <vector>
+
+namespace kernelsolve {
+
+/// \brief The outcome of a solve with Dv right-hand sides; every vector has one entry per column.
+struct SolveResult {
+  int iterations = 0;                       ///< iterations done (the most of any column)
+  std::vector<int> column_iterations;       ///< iterations each column took until it stopped
+  std::vector<ConvergenceReason> reasons;   ///< why each column stopped
+  std::vector<double> relative_residuals;   ///< true ||b_k - A x_k|| / ||b_k|| (||b_k - A x_k|| when b_k = 0)
+  std::vector<double> recursive_residuals;  ///< the solver's recursive ||r_k|| / ||b_k|| when it stopped
+
+  /// True when every column converged.
+  [[nodiscard]] bool converged() const {
+    return std::all_of(reasons.begin(), reasons.end(), [](ConvergenceReason r) { return is_converged(r); });
+  }
+};
+
+}  // namespace kernelsolve

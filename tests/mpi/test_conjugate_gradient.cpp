@@ -1,0 +1,203 @@
+// Distributed CG against dense direct solves; per-column convergence; the same answer on 1, 2 and 3 ranks; and the
+// collective errors on bad input.
+#include "harness/distributed_problem.hpp"
+#include "harness/expect_error.hpp"
+
+#include <kernelsolve/solver/cg.hpp>
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace {
+
+using kernelsolve::ConvergenceReason;
+using kernelsolve::InvalidArgument;
+using kernelsolve::StoppingCriteria;
+using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::make_problem;
+
+StoppingCriteria with_rtol(double rtol, int max_iterations = 10000) {
+  StoppingCriteria criteria;
+  criteria.relative_tolerance = rtol;
+  criteria.max_iterations = max_iterations;
+  return criteria;
+}
+
+TEST(ConjugateGradient, DoubleMatchesDenseDirectSolve) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 157, 2, 2, 0.2, 0.01);
+  auto x = problem.new_block(2);
+  auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-10));
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_TRUE(result.converged());
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-5);
+  for (std::size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(result.reasons[c], ConvergenceReason::converged_rtol);
+    EXPECT_LE(result.recursive_residuals[c], 1e-10);
+    EXPECT_LE(result.relative_residuals[c], 1e-9);
+    EXPECT_GT(result.column_iterations[c], 5);
+  }
+}
+
+TEST(ConjugateGradient, FloatMatchesDenseDirectSolve) {
+  auto problem = make_problem<float>(MPI_COMM_WORLD, 300, 2, 3, 0.1f, 0.01f);
+  auto x = problem.new_block(3);
+  auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-6));
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_TRUE(result.converged());
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-3);
+}
+
+/// The eigenvector of the largest eigenvalue of a symmetric positive definite matrix, by power iteration.
+HostMatrix top_eigenvector(HostMatrix const& matrix) {
+  HostMatrix vector(matrix.rows, 1);
+  for (auto& v : vector.values) v = 1.0;
+  for (int iteration = 0; iteration < 2000; ++iteration) {
+    vector = kernelsolve::reference::multiply(matrix, vector);
+    double norm = 0;
+    for (double v : vector.values) norm += v * v;
+    for (auto& v : vector.values) v /= std::sqrt(norm);
+  }
+  return vector;
+}
+
+TEST(ConjugateGradient, EachColumnStopsOnItsOwn) {
+  // Column 0: random (hard); column 1: an eigenvector of A (CG needs one step); column 2: zero (no step at all).
+  std::mt19937_64 generator(11);
+  auto points = kernelsolve::reference::uniform_matrix<double>(120, 2, generator);
+  HostMatrix b(120, 3);
+  auto const random = kernelsolve::reference::uniform_matrix<double>(120, 1, generator);
+  kernelsolve::test::DistributedProblem<double> for_matrix(MPI_COMM_WORLD, points, b, 0.2, 0.05);
+  auto const eigenvector = top_eigenvector(for_matrix.dense_operator());
+  for (std::int64_t i = 0; i < 120; ++i) {
+    b(i, 0) = random(i, 0);
+    b(i, 1) = eigenvector(i, 0);
+  }
+  kernelsolve::test::DistributedProblem<double> problem(MPI_COMM_WORLD, points, b, 0.2, 0.05);
+  auto x = problem.new_block(3);
+  auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-8));
+
+  EXPECT_EQ(result.reasons[0], ConvergenceReason::converged_rtol);
+  EXPECT_EQ(result.reasons[1], ConvergenceReason::converged_rtol);
+  EXPECT_EQ(result.reasons[2], ConvergenceReason::converged_atol);
+  EXPECT_GT(result.column_iterations[0], 20);
+  EXPECT_LE(result.column_iterations[1], 2);
+  EXPECT_EQ(result.column_iterations[2], 0);
+  EXPECT_EQ(result.iterations, result.column_iterations[0]);
+  for (std::size_t c = 0; c < 2; ++c) {
+    EXPECT_LE(result.recursive_residuals[c], 1e-8) << "column " << c;
+    EXPECT_LE(result.relative_residuals[c], 1e-7) << "column " << c;
+  }
+  auto const solution = problem.gather(x);
+  auto const expected = kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), b);
+  for (std::int64_t i = 0; i < 120; ++i) {
+    EXPECT_NEAR(solution(i, 0), expected(i, 0), 1e-5 * std::abs(expected(i, 0)) + 1e-6);
+    EXPECT_NEAR(solution(i, 1), expected(i, 1), 1e-7);
+    EXPECT_EQ(solution(i, 2), 0.0);
+  }
+}
+
+TEST(ConjugateGradient, MaxIterationsIsAReasonNotAnError) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 80, 2, 2, 0.2, 0.01);
+  auto x = problem.new_block(2);
+  auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-12, 3));
+  EXPECT_FALSE(result.converged());
+  EXPECT_EQ(result.iterations, 3);
+  for (std::size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(result.reasons[c], ConvergenceReason::diverged_max_iterations);
+    EXPECT_EQ(result.column_iterations[c], 3);
+    EXPECT_GT(result.relative_residuals[c], 1e-12);
+  }
+  auto const none = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-12, 0));
+  EXPECT_EQ(none.reasons[0], ConvergenceReason::diverged_max_iterations);
+  EXPECT_DOUBLE_EQ(none.relative_residuals[0], 1.0);
+}
+
+/// Records what the solver reports.
+class RecordingMonitor : public kernelsolve::SolveMonitor {
+ public:
+  void on_iteration(int iteration, std::vector<double> const& relative_residuals) override {
+    iterations.push_back(iteration);
+    largest.push_back(*std::max_element(relative_residuals.begin(), relative_residuals.end()));
+  }
+  std::vector<int> iterations;
+  std::vector<double> largest;
+};
+
+TEST(ConjugateGradient, MonitorSeesEveryIteration) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 90, 2, 2, 0.2, 0.1);
+  auto x = problem.new_block(2);
+  RecordingMonitor monitor;
+  auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-8), &monitor);
+  ASSERT_EQ(monitor.iterations.size(), static_cast<std::size_t>(result.iterations) + 1);
+  for (int k = 0; k <= result.iterations; ++k) EXPECT_EQ(monitor.iterations[static_cast<std::size_t>(k)], k);
+  EXPECT_DOUBLE_EQ(monitor.largest.front(), 1.0);
+  EXPECT_LE(monitor.largest.back(), 1e-8);
+}
+
+TEST(ConjugateGradient, SameIterationsAndSolutionOnEveryRankCount) {
+  // Solve on the first k ranks for k = 1 .. world size; every solve must match the one-rank solve.
+  int const world = kernelsolve::test::world_size();
+  int const rank = kernelsolve::test::world_rank();
+  std::vector<int> iterations;
+  std::vector<HostMatrix> solutions;
+  for (int ranks = 1; ranks <= world; ++ranks) {
+    MPI_Comm sub;
+    MPI_Comm_split(MPI_COMM_WORLD, rank < ranks ? 0 : MPI_UNDEFINED, rank, &sub);
+    HostMatrix solution(103, 2);
+    int its[2] = {0, 0};
+    if (sub != MPI_COMM_NULL) {
+      auto problem = make_problem<double>(sub, 103, 3, 2, 0.25, 0.01);
+      auto x = problem.new_block(2);
+      auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-9));
+      solution = problem.gather(x);
+      its[0] = result.column_iterations[0];
+      its[1] = result.column_iterations[1];
+      MPI_Comm_free(&sub);
+    }
+    MPI_Bcast(solution.values.data(), static_cast<int>(solution.values.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Bcast(its, 2, MPI_INT, 0, MPI_COMM_WORLD);
+    iterations.insert(iterations.end(), its, its + 2);
+    solutions.push_back(solution);
+  }
+  for (int ranks = 2; ranks <= world; ++ranks) {
+    auto const k = static_cast<std::size_t>(ranks - 1);
+    EXPECT_EQ(iterations[2 * k], iterations[0]) << ranks << " ranks";
+    EXPECT_EQ(iterations[2 * k + 1], iterations[1]) << ranks << " ranks";
+    // Reproducible dot products and row-wise products: the same bits on every rank count.
+    EXPECT_EQ(kernelsolve::test::max_relative_difference(solutions[k], solutions[0]), 0.0) << ranks << " ranks";
+  }
+  EXPECT_GT(iterations[0], 10);
+}
+
+TEST(ConjugateGradientErrors, NonFiniteRightHandSideOnOneRank) {
+  std::mt19937_64 generator(2);
+  auto points = kernelsolve::reference::uniform_matrix<double>(30, 2, generator);
+  auto b = kernelsolve::reference::uniform_matrix<double>(30, 2, generator);
+  b(29, 1) = std::numeric_limits<double>::infinity();  // owned by the last rank
+  kernelsolve::test::DistributedProblem<double> problem(MPI_COMM_WORLD, points, b, 0.3, 0.1);
+  auto x = problem.new_block(2);
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, x), InvalidArgument,
+                            "the right-hand sides contain NaN or Inf values");
+}
+
+TEST(ConjugateGradientErrors, ShapesAndCriteria) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 30, 2, 2, 0.3, 0.1);
+  auto x = problem.new_block(2);
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, problem.new_block(1)),
+                            kernelsolve::DimensionMismatch,
+                            "solution.extent(1) (1) and right_hand_sides.extent(1) (2)");
+  auto const no_columns = problem.new_block(0);
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, no_columns, no_columns), InvalidArgument,
+                            "Dv >= 1 columns, got 0");
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(-1e-3)),
+                            InvalidArgument, "rtol) must be finite and >= 0, got -0.001");
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-3, -1)),
+                            InvalidArgument, "max_iterations must be >= 0, got -1");
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(0.0)), InvalidArgument,
+                            "at least one of rtol and atol must be > 0");
+}
+
+}  // namespace
