@@ -3,11 +3,13 @@
 #pragma once
 
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/gaussian.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/product/kernel_gradient.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/convergence.hpp>

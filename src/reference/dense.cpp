@@ -60,6 +60,29 @@ HostMatrix solve_symmetric_positive_definite(HostMatrix a, HostMatrix const& b) 
   return x;
 }
 
+HostMatrix solve_gradient_wrt_points(RadialFunction const& derivative, HostMatrix const& points,
+                                     HostMatrix const& adjoint, HostMatrix const& solution) {
+  KS_REQUIRE_EQUAL_EXTENTS("adjoint.rows", adjoint.rows, "points.rows", points.rows);
+  KS_REQUIRE_EQUAL_EXTENTS("solution.rows", solution.rows, "points.rows", points.rows);
+  KS_REQUIRE_EQUAL_EXTENTS("adjoint.columns", adjoint.columns, "solution.columns", solution.columns);
+  HostMatrix gradient(points.rows, points.columns);
+  for (std::int64_t m = 0; m < points.rows; ++m) {
+    for (std::int64_t j = 0; j < points.rows; ++j) {
+      double squared_distance = 0;
+      for (std::int64_t d = 0; d < points.columns; ++d) {
+        squared_distance += (points(m, d) - points(j, d)) * (points(m, d) - points(j, d));
+      }
+      double weight = 0;
+      for (std::int64_t c = 0; c < adjoint.columns; ++c) {
+        weight += adjoint(m, c) * solution(j, c) + solution(m, c) * adjoint(j, c);
+      }
+      double const slope = -2 * derivative(squared_distance) * weight;
+      for (std::int64_t d = 0; d < points.columns; ++d) gradient(m, d) += slope * (points(m, d) - points(j, d));
+    }
+  }
+  return gradient;
+}
+
 double relative_error(HostMatrix const& a, HostMatrix const& b) {
   KS_REQUIRE_EQUAL_EXTENTS("a.values.size()", a.values.size(), "b.values.size()", b.values.size());
   double difference = 0;

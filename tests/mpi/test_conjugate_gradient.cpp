@@ -2,6 +2,7 @@
 // collective errors on bad input.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/rank_counts.hpp"
 
 #include <kernelsolve/solver/cg.hpp>
 
@@ -138,38 +139,19 @@ TEST(ConjugateGradient, MonitorSeesEveryIteration) {
 }
 
 TEST(ConjugateGradient, SameIterationsAndSolutionOnEveryRankCount) {
-  // Solve on the first k ranks for k = 1 .. world size; every solve must match the one-rank solve.
-  int const world = kernelsolve::test::world_size();
-  int const rank = kernelsolve::test::world_rank();
-  std::vector<int> iterations;
-  std::vector<HostMatrix> solutions;
-  for (int ranks = 1; ranks <= world; ++ranks) {
-    MPI_Comm sub;
-    MPI_Comm_split(MPI_COMM_WORLD, rank < ranks ? 0 : MPI_UNDEFINED, rank, &sub);
-    HostMatrix solution(103, 2);
-    int its[2] = {0, 0};
-    if (sub != MPI_COMM_NULL) {
-      auto problem = make_problem<double>(sub, 103, 3, 2, 0.25, 0.01);
-      auto x = problem.new_block(2);
-      auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-9));
-      solution = problem.gather(x);
-      its[0] = result.column_iterations[0];
-      its[1] = result.column_iterations[1];
-      MPI_Comm_free(&sub);
-    }
-    MPI_Bcast(solution.values.data(), static_cast<int>(solution.values.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    MPI_Bcast(its, 2, MPI_INT, 0, MPI_COMM_WORLD);
-    iterations.insert(iterations.end(), its, its + 2);
-    solutions.push_back(solution);
-  }
-  for (int ranks = 2; ranks <= world; ++ranks) {
-    auto const k = static_cast<std::size_t>(ranks - 1);
-    EXPECT_EQ(iterations[2 * k], iterations[0]) << ranks << " ranks";
-    EXPECT_EQ(iterations[2 * k + 1], iterations[1]) << ranks << " ranks";
-    // Reproducible dot products and row-wise products: the same bits on every rank count.
-    EXPECT_EQ(kernelsolve::test::max_relative_difference(solutions[k], solutions[0]), 0.0) << ranks << " ranks";
-  }
-  EXPECT_GT(iterations[0], 10);
+  // Iteration counts, then the solution, from a solve on the first k ranks, for every k.
+  auto const results = kernelsolve::test::on_each_rank_count([](MPI_Comm comm) {
+    auto problem = make_problem<double>(comm, 103, 3, 2, 0.25, 0.01);
+    auto x = problem.new_block(2);
+    auto const result = kernelsolve::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-9));
+    std::vector<double> packed{double(result.column_iterations[0]), double(result.column_iterations[1])};
+    auto const solution = problem.gather(x);
+    packed.insert(packed.end(), solution.values.begin(), solution.values.end());
+    return packed;
+  });
+  EXPECT_GT(results[0][0], 10);
+  // Reproducible dot products and row-wise products: the same iterations and bits on every rank count.
+  for (std::size_t k = 1; k < results.size(); ++k) EXPECT_EQ(results[k], results[0]) << k + 1 << " ranks";
 }
 
 TEST(ConjugateGradientErrors, NonFiniteRightHandSideOnOneRank) {

@@ -45,9 +45,14 @@ struct Gaussian {
 #endif
   }
 
-  /// dk/d(r2) = -g exp(-g r2): what the gradient of the solution needs.
+  /// dk/d(r2) = -g exp(-g r2): what the gradients with respect to the points need.
   KOKKOS_INLINE_FUNCTION Scalar derivative(Scalar squared_distance) const {
     return -g * (*this)(squared_distance);
+  }
+
+  /// dk/dg = -r2 exp(-g r2): what the gradient with respect to g needs (dg/dsigma = -1 / sigma^3).
+  KOKKOS_INLINE_FUNCTION Scalar parameter_derivative(Scalar squared_distance) const {
+    return -squared_distance * (*this)(squared_distance);
   }
 };
 

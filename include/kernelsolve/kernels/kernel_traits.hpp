@@ -25,4 +25,13 @@ template <class Kernel>
 struct is_differentiable_kernel<Kernel, std::void_t<decltype(std::declval<Kernel const&>().derivative(
                                             std::declval<typename Kernel::value_type>()))>> : is_kernel<Kernel> {};
 
+/// \brief True when Kernel also provides `value_type parameter_derivative(value_type r2) const` = dk/dg, the
+/// derivative with respect to its parameter g (what dL/dg of a solve needs).
+template <class Kernel, class = void>
+struct has_parameter_derivative : std::false_type {};
+
+template <class Kernel>
+struct has_parameter_derivative<Kernel, std::void_t<decltype(std::declval<Kernel const&>().parameter_derivative(
+                                            std::declval<typename Kernel::value_type>()))>> : is_kernel<Kernel> {};
+
 }  // namespace kernelsolve

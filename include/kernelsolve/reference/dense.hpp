@@ -36,6 +36,11 @@ HostMatrix multiply(HostMatrix const& a, HostMatrix const& b);
 /// \throws std::runtime_error when a is not positive definite in floating point.
 HostMatrix solve_symmetric_positive_definite(HostMatrix a, HostMatrix const& b);
 
+/// dL/dx of L = <e, c>, c = (K(x, x) + alpha I)^{-1} b, from the adjoint a = (K + alpha I)^{-1} e and c:
+/// dL/dx_m = -sum_j 2 k'(|x_m - x_j|^2) (a_m . c_j + c_m . a_j) (x_m - x_j), with derivative = k'(r2).
+HostMatrix solve_gradient_wrt_points(RadialFunction const& derivative, HostMatrix const& points,
+                                     HostMatrix const& adjoint, HostMatrix const& solution);
+
 /// ||a - b||_F / ||b||_F.
 double relative_error(HostMatrix const& a, HostMatrix const& b);
 

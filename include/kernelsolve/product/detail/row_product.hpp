@@ -11,6 +11,59 @@
 namespace kernelsolve {
 namespace detail {
 
+/// sums[w] = sum_{j < count} term_w(j), where body(j, terms) writes the Width terms of source j. Sources are taken
+/// Lanes at a time into independent partial sums: no dependency between lanes, so the compiler vectorizes them. The
+/// order of the additions depends only on count, so equal inputs give equal bits on any partition of the rows.
+template <int Lanes, class Scalar, int Width, class Body>
+KOKKOS_INLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
+  Scalar partial[Width][Lanes] = {};
+  int const blocked_count = count - count % Lanes;
+  for (int block = 0; block < blocked_count; block += Lanes) {
+    for (int lane = 0; lane < Lanes; ++lane) {
+      Scalar terms[Width];
+      body(block + lane, terms);
+      for (int w = 0; w < Width; ++w) partial[w][lane] += terms[w];
+    }
+  }
+  for (int j = blocked_count; j < count; ++j) {
+    Scalar terms[Width];
+    body(j, terms);
+    for (int w = 0; w < Width; ++w) partial[w][j - blocked_count] += terms[w];
+  }
+  for (int w = 0; w < Width; ++w) {
+    Scalar sum = 0;
+    for (int lane = 0; lane < Lanes; ++lane) sum += partial[w][lane];
+    sums[w] = sum;
+  }
+}
+
+/// target[d] = targets(i, d) when the dimension is a compile-time constant (else the distance reads targets).
+template <int Dimension, class Targets, class Scalar>
+KOKKOS_INLINE_FUNCTION void load_target(Targets const& targets, int i, Scalar* target) {
+  if constexpr (Dimension > 0) {
+    for (int d = 0; d < Dimension; ++d) target[d] = targets(i, d);
+  }
+}
+
+/// |x_i - y_j|^2, with x_i preloaded in `target` when Dimension > 0 (the loop unrolls), else of run-time dimension.
+template <int Dimension, class Targets, class Sources, class Scalar>
+KOKKOS_INLINE_FUNCTION Scalar squared_distance(Targets const& targets, Sources const& sources, int dimension,
+                                               Scalar const* target, int i, int j) {
+  Scalar sum = 0;
+  if constexpr (Dimension > 0) {
+    for (int d = 0; d < Dimension; ++d) {
+      Scalar const difference = target[d] - sources(j, d);
+      sum += difference * difference;
+    }
+  } else {
+    for (int d = 0; d < dimension; ++d) {
+      Scalar const difference = targets(i, d) - sources(j, d);
+      sum += difference * difference;
+    }
+  }
+  return sum;
+}
+
 /// Independent source lanes per row: a multiple of the SIMD width on CPUs; GPUs vectorize across rows instead.
 template <class ExecutionSpace, class Scalar>
 inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> ? 64 / int(sizeof(Scalar)) : 1;
@@ -33,46 +86,18 @@ struct RowProduct {
   int dimension;
   int source_count;
 
-  KOKKOS_INLINE_FUNCTION scalar_type squared_distance(scalar_type const* target, int i, int j) const {
-    scalar_type sum = 0;
-    if constexpr (Dimension > 0) {
-      for (int d = 0; d < Dimension; ++d) {
-        scalar_type const difference = target[d] - sources(j, d);
-        sum += difference * difference;
-      }
-    } else {
-      for (int d = 0; d < dimension; ++d) {
-        scalar_type const difference = targets(i, d) - sources(j, d);
-        sum += difference * difference;
-      }
-    }
-    return sum;
-  }
-
   KOKKOS_INLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
-    if constexpr (Dimension > 0) {
-      for (int d = 0; d < Dimension; ++d) target[d] = targets(i, d);
-    }
-    // partial[c][lane] sums the sources j = lane (mod Lanes): no dependency between lanes, so they vectorize.
-    scalar_type partial[Columns][Lanes] = {};
-    int const blocked_count = source_count - source_count % Lanes;
-    for (int block = 0; block < blocked_count; block += Lanes) {
-      for (int lane = 0; lane < Lanes; ++lane) {
-        int const j = block + lane;
-        scalar_type const k = kernel(squared_distance(target, i, j));
-        for (int c = 0; c < Columns; ++c) partial[c][lane] += k * weights(j, first_column + c);
-      }
-    }
-    for (int j = blocked_count; j < source_count; ++j) {
-      scalar_type const k = kernel(squared_distance(target, i, j));
-      for (int c = 0; c < Columns; ++c) partial[c][j - blocked_count] += k * weights(j, first_column + c);
-    }
-    for (int c = 0; c < Columns; ++c) {
-      scalar_type sum = 0;
-      for (int lane = 0; lane < Lanes; ++lane) sum += partial[c][lane];
-      out(i, first_column + c) = sum;
-    }
+    load_target<Dimension>(targets, i, target);
+    scalar_type sums[Columns];
+    lane_blocked_sum<Lanes>(
+        source_count,
+        [&](int j, scalar_type(&terms)[Columns]) {
+          scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
+          for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
+        },
+        sums);
+    for (int c = 0; c < Columns; ++c) out(i, first_column + c) = sums[c];
   }
 };
 

@@ -1,0 +1,104 @@
+// Derivatives of the solution of (K(x, x) + alpha I) c = b: the vector-Jacobian product of a cotangent e through
+// one adjoint solve a = (K + alpha I)^{-1} e and two gradient reductions over pairs, no autodiff machinery.
+#pragma once
+
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/reproducible_dot.hpp>
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/product/kernel_gradient.hpp>
+#include <kernelsolve/solver/cg.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <limits>
+
+namespace kernelsolve {
+
+/// \brief The gradients of L = <e, c> for c = (K + alpha I)^{-1} b, on this rank's rows.
+template <class Operator>
+struct SolveGradient {
+  using block_type = typename Operator::block_type;
+  block_type right_hand_sides;  ///< dL/db = a = (K + alpha I)^{-1} e, local_rows() x Dv
+  block_type points;            ///< dL/dx, local_rows() x D (x as both i- and j-points)
+  double ridge = 0;             ///< dL/dalpha = -sum a . c
+  /// dL/dg = -sum_ij dk_ij/dg (a_i . c_j); NaN when the kernel has no parameter_derivative.
+  /// For the Gaussian's sigma: dL/dsigma = kernel_parameter * (-1 / sigma^3).
+  double kernel_parameter = std::numeric_limits<double>::quiet_NaN();
+  SolveResult adjoint;  ///< how the adjoint solve (K + alpha I) a = e went
+};
+
+/// \brief Vector-Jacobian product of the solve: the gradients of L = <cotangent, solution> with respect to the
+/// right-hand sides, the ridge alpha, the kernel parameter g and the points (collective).
+///
+/// With a = (K + alpha I)^{-1} e (one more CG solve on the same operator, K being symmetric):
+///   dL/db = a,   dL/dalpha = -sum a . c,   dL/dg = -sum_ij dk_ij/dg (a_i . c_j),
+///   dL/dx_m = -sum_j 2 k'(|x_m - x_j|^2) (a_m . c_j + c_m . a_j) (x_m - x_j)   (x as i-points and as j-points).
+/// Memory: the operator's points are reused; a and c are gathered once (O(N Dv)).
+/// \param solution  c, the solution of conjugate_gradient(op, b, c): local_rows() x Dv.
+/// \param cotangent e, same shape.  \param criteria, monitor: for the adjoint solve.
+/// \throws DimensionMismatch when the shapes differ; InvalidArgument for NaN/Inf in e (agreed by all ranks).
+template <class Kernel, class ExecutionSpace, class MemorySpace>
+SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gradient(
+    DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
+    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& solution,
+    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& cotangent,
+    StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
+  using Operator = DistributedOperator<Kernel, ExecutionSpace, MemorySpace>;
+  using block_type = typename Operator::block_type;
+  using scalar_type = typename Operator::scalar_type;
+  detail::ProfilingRegion region("kernelsolve::solve_gradient");
+  KS_REQUIRE_EQUAL_EXTENTS("cotangent.extent(0)", cotangent.extent(0), "solution.extent(0)", solution.extent(0));
+  KS_REQUIRE_EQUAL_EXTENTS("cotangent.extent(1)", cotangent.extent(1), "solution.extent(1)", solution.extent(1));
+  auto const& space = op.space();
+  auto const columns = static_cast<int>(solution.extent(1));
+  auto const rows = op.local_rows();
+
+  SolveGradient<Operator> gradient;
+  // a = (K + alpha I)^{-1} e: checks e, and the shapes against the operator.
+  gradient.right_hand_sides = op.allocate_block("kernelsolve::solve_gradient::adjoint", columns);
+  gradient.adjoint = conjugate_gradient(op, cotangent, gradient.right_hand_sides, criteria, monitor);
+  auto const& adjoint = gradient.right_hand_sides;
+
+  // dL/dalpha = -sum_k a_k . c_k
+  for (double dot : detail::reproducible_column_dots(space, op.communicator(), adjoint, solution)) {
+    gradient.ridge -= dot;
+  }
+
+  // dL/dx = -(dB/dt(u = a, v = c) + dB/dt(u = c, v = a)) over all j: the i-role and the j-role of x.
+  block_type all_adjoint(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::solve_gradient::all_adjoint"),
+                         op.global_rows(), columns);
+  block_type all_solution(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::solve_gradient::all_solution"),
+                          op.global_rows(), columns);
+  op.allgather_rows(adjoint, all_adjoint);
+  op.allgather_rows(solution, all_solution);
+  constexpr bool has_parameter = has_parameter_derivative<Kernel>::value;
+  block_type parameter_rows("kernelsolve::solve_gradient::parameter_rows", has_parameter ? rows : 0, 1);
+  block_type source_role(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::solve_gradient::source_role"),
+                         rows, op.dimension());
+  gradient.points = op.allocate_block("kernelsolve::solve_gradient::points", op.dimension());
+  auto const local_points = op.local_points();
+  kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points,
+                  Kokkos::subview(parameter_rows, Kokkos::ALL, 0));
+  kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, source_role,
+                  Kokkos::View<scalar_type*, MemorySpace>());
+  auto const points_gradient = gradient.points;
+  int const dimension = op.dimension();
+  Kokkos::parallel_for(
+      "kernelsolve::solve_gradient::combine_roles", Kokkos::RangePolicy<ExecutionSpace>(space, 0, rows),
+      KOKKOS_LAMBDA(int i) {
+        for (int d = 0; d < dimension; ++d) points_gradient(i, d) = -(points_gradient(i, d) + source_role(i, d));
+      });
+
+  // dL/dg = -sum_i parameter_rows(i), summed reproducibly.
+  if constexpr (has_parameter) {
+    block_type ones("kernelsolve::solve_gradient::ones", rows, 1);
+    Kokkos::deep_copy(space, ones, scalar_type(1));
+    gradient.kernel_parameter =
+        -detail::reproducible_column_dots(space, op.communicator(), parameter_rows, ones).front();
+  }
+  space.fence();
+  return gradient;
+}
+
+}  // namespace kernelsolve

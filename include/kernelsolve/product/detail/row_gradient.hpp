@@ -1,0 +1,106 @@
+// The gradient of the kernel bilinear form B = sum_ij k(|t_i - s_j|^2) (u_i . v_j) with respect to the targets t,
+// as one parallel loop over target rows, each reducing over all sources with the lane-blocked sums of row_product.
+#pragma once
+
+#include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/product/detail/row_product.hpp>
+
+#include <algorithm>
+
+namespace kernelsolve {
+namespace detail {
+
+/// Coordinates of the gradient reduced together; the rest of D is done in further passes.
+inline constexpr int max_coordinates_per_pass = 3;
+
+/// For one target row i and the coordinates d = first_coordinate + w, w < Coordinates:
+///   gradient(i, d) = sum_j 2 k'(r2_ij) (u_i . v_j) (t_i,d - s_j,d)      (dB/dt_i,d)
+///   parameter(i)   = sum_j dk/dg(r2_ij) (u_i . v_j)                      (row i's part of dB/dg; first pass only)
+template <int Dimension, int Coordinates, int Lanes, class Kernel, class Targets, class Sources, class TargetWeights,
+          class SourceWeights, class Gradient, class Parameter>
+struct RowGradient {
+  using scalar_type = typename Kernel::value_type;
+  static constexpr bool has_parameter = has_parameter_derivative<Kernel>::value;
+
+  Kernel kernel;
+  Targets targets;
+  Sources sources;
+  TargetWeights target_weights;
+  SourceWeights source_weights;
+  Gradient gradient;
+  Parameter parameter;  // extent 0: not wanted
+  int first_coordinate;
+  int dimension;
+  int source_count;
+
+  KOKKOS_INLINE_FUNCTION void operator()(int i) const {
+    scalar_type target[Dimension > 0 ? Dimension : 1] = {};
+    load_target<Dimension>(targets, i, target);
+    int const columns = static_cast<int>(target_weights.extent(1));
+    bool const wants_parameter = has_parameter && first_coordinate == 0 && parameter.extent(0) > 0;
+    scalar_type sums[Coordinates + 1];
+    lane_blocked_sum<Lanes>(
+        source_count,
+        [&](int j, scalar_type(&terms)[Coordinates + 1]) {
+          scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
+          scalar_type weight = 0;  // u_i . v_j
+          for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+          scalar_type const slope = 2 * kernel.derivative(r2) * weight;
+          for (int w = 0; w < Coordinates; ++w) {
+            int const d = first_coordinate + w;
+            terms[w] = slope * (targets(i, d) - sources(j, d));
+          }
+          terms[Coordinates] = 0;
+          if constexpr (has_parameter) {
+            if (wants_parameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
+          }
+        },
+        sums);
+    for (int w = 0; w < Coordinates; ++w) gradient(i, first_coordinate + w) = sums[w];
+    if (wants_parameter) parameter(i) = sums[Coordinates];
+  }
+};
+
+/// Calls body(std::integral_constant<int, C>) for the coordinate count C in 1..max_coordinates_per_pass.
+template <class Body>
+void dispatch_coordinates(int coordinates, Body&& body) {
+  static_assert(max_coordinates_per_pass == 3, "dispatch_coordinates lists the counts one by one");
+  switch (coordinates) {
+    case 1:
+      body(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      body(std::integral_constant<int, 2>{});
+      break;
+    default:
+      body(std::integral_constant<int, 3>{});
+      break;
+  }
+}
+
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
+          class Gradient, class Parameter>
+void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                  TargetWeights const& target_weights, SourceWeights const& source_weights, Gradient const& gradient,
+                  Parameter const& parameter) {
+  using scalar_type = typename Kernel::value_type;
+  constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
+  int const dimension = static_cast<int>(targets.extent(1));
+  int const target_count = static_cast<int>(targets.extent(0));
+  int const source_count = static_cast<int>(sources.extent(0));
+  dispatch_dimension(dimension, [&](auto dimension_constant) {
+    for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
+      dispatch_coordinates(std::min(max_coordinates_per_pass, dimension - first), [&](auto coordinates_constant) {
+        using Functor = RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value, lanes,
+                                    Kernel, Targets, Sources, TargetWeights, SourceWeights, Gradient, Parameter>;
+        Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
+                             Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+                             Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
+                                     first, dimension, source_count});
+      });
+    }
+  });
+}
+
+}  // namespace detail
+}  // namespace kernelsolve
