@@ -45,6 +45,9 @@ void add_demo_options(CLI::App& app, kernelsolve::app::DemoOptions& options) {
                  "largest N checked against a dense double direct solve (O(N^2) memory on rank 0)")
       ->capture_default_str();
   app.add_flag("--monitor", options.monitor, "print the residual at every iteration");
+  app.add_flag("--grad", options.gradient,
+               "also differentiate L = <e, c> for a random e (the seed's autograd check): dL/dx, dL/db, dL/dalpha, "
+               "dL/dsigma through one adjoint solve");
 }
 
 }  // namespace
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& error) {
     return is_rank_zero ? app.exit(error) : error.get_exit_code();
+  }
+  // Float CG cannot get much below 1e-6; double can, and its gradients need it (1e-10 gives dL/dx to ~1e-9).
+  if (app.get_option("--rtol")->count() == 0) {
+    options.criteria.relative_tolerance = options.precision == "double" ? 1e-10 : 1e-6;
   }
 
   try {

@@ -56,4 +56,9 @@ struct Gaussian {
   }
 };
 
+/// dg/dsigma = -1 / sigma^3 for g = 1 / (2 sigma^2): turns a gradient with respect to g into one w.r.t. sigma.
+inline double gaussian_g_derivative_of_sigma(double sigma) {
+  return -1.0 / (sigma * sigma * sigma);
+}
+
 }  // namespace kernelsolve
