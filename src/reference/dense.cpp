@@ -11,6 +11,16 @@ extern "C" void dposv_(char const* uplo, int const* n, int const* nrhs, double* 
 
 namespace kernelsolve {
 namespace reference {
+namespace {
+
+/// |a_i - b_j|^2 for rows of two matrices with the same number of columns.
+double squared_distance(HostMatrix const& a, std::int64_t i, HostMatrix const& b, std::int64_t j) {
+  double sum = 0;
+  for (std::int64_t d = 0; d < a.columns; ++d) sum += (a(i, d) - b(j, d)) * (a(i, d) - b(j, d));
+  return sum;
+}
+
+}  // namespace
 
 HostMatrix kernel_matrix(RadialFunction const& kernel, HostMatrix const& targets, HostMatrix const& sources,
                          double ridge) {
@@ -18,12 +28,7 @@ HostMatrix kernel_matrix(RadialFunction const& kernel, HostMatrix const& targets
   HostMatrix matrix(targets.rows, sources.rows);
   for (std::int64_t i = 0; i < targets.rows; ++i) {
     for (std::int64_t j = 0; j < sources.rows; ++j) {
-      double squared_distance = 0;
-      for (std::int64_t d = 0; d < targets.columns; ++d) {
-        double const difference = targets(i, d) - sources(j, d);
-        squared_distance += difference * difference;
-      }
-      matrix(i, j) = kernel(squared_distance) + (i == j ? ridge : 0.0);
+      matrix(i, j) = kernel(squared_distance(targets, i, sources, j)) + (i == j ? ridge : 0.0);
     }
   }
   return matrix;
@@ -68,15 +73,11 @@ HostMatrix solve_gradient_wrt_points(RadialFunction const& derivative, HostMatri
   HostMatrix gradient(points.rows, points.columns);
   for (std::int64_t m = 0; m < points.rows; ++m) {
     for (std::int64_t j = 0; j < points.rows; ++j) {
-      double squared_distance = 0;
-      for (std::int64_t d = 0; d < points.columns; ++d) {
-        squared_distance += (points(m, d) - points(j, d)) * (points(m, d) - points(j, d));
-      }
       double weight = 0;
       for (std::int64_t c = 0; c < adjoint.columns; ++c) {
         weight += adjoint(m, c) * solution(j, c) + solution(m, c) * adjoint(j, c);
       }
-      double const slope = -2 * derivative(squared_distance) * weight;
+      double const slope = -2 * derivative(squared_distance(points, m, points, j)) * weight;
       for (std::int64_t d = 0; d < points.columns; ++d) gradient(m, d) += slope * (points(m, d) - points(j, d));
     }
   }

@@ -61,23 +61,6 @@ struct RowGradient {
   }
 };
 
-/// Calls body(std::integral_constant<int, C>) for the coordinate count C in 1..max_coordinates_per_pass.
-template <class Body>
-void dispatch_coordinates(int coordinates, Body&& body) {
-  static_assert(max_coordinates_per_pass == 3, "dispatch_coordinates lists the counts one by one");
-  switch (coordinates) {
-    case 1:
-      body(std::integral_constant<int, 1>{});
-      break;
-    case 2:
-      body(std::integral_constant<int, 2>{});
-      break;
-    default:
-      body(std::integral_constant<int, 3>{});
-      break;
-  }
-}
-
 template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
           class Gradient, class Parameter>
 void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
@@ -90,7 +73,7 @@ void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets con
   int const source_count = static_cast<int>(sources.extent(0));
   dispatch_dimension(dimension, [&](auto dimension_constant) {
     for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
-      dispatch_coordinates(std::min(max_coordinates_per_pass, dimension - first), [&](auto coordinates_constant) {
+      dispatch_count<max_coordinates_per_pass>(dimension - first, [&](auto coordinates_constant) {
         using Functor = RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value, lanes,
                                     Kernel, Targets, Sources, TargetWeights, SourceWeights, Gradient, Parameter>;
         Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",

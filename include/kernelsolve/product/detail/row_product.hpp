@@ -101,42 +101,29 @@ struct RowProduct {
   }
 };
 
-/// Calls body(std::integral_constant<int, D>) for D in {1, 2, 3}, and with 0 (run-time D) otherwise.
-template <class Body>
-void dispatch_dimension(int dimension, Body&& body) {
-  switch (dimension) {
-    case 1:
-      body(std::integral_constant<int, 1>{});
-      break;
-    case 2:
-      body(std::integral_constant<int, 2>{});
-      break;
-    case 3:
-      body(std::integral_constant<int, 3>{});
-      break;
-    default:
-      body(std::integral_constant<int, 0>{});
-      break;
+/// Calls body(std::integral_constant<int, C>) with C = min(count, Max), for count >= 1: the compile-time width of
+/// a pass over `count` columns or coordinates.
+template <int Max, class Body>
+void dispatch_count(int count, Body&& body) {
+  if constexpr (Max == 1) {
+    body(std::integral_constant<int, 1>{});
+  } else if (count >= Max) {
+    body(std::integral_constant<int, Max>{});
+  } else {
+    dispatch_count<Max - 1>(count, body);
   }
 }
 
-/// Calls body(std::integral_constant<int, C>) for the column count C in 1..max_columns_per_pass.
+/// Largest dimension D compiled as a constant (the distance loop unrolls); larger D is read at run time.
+inline constexpr int max_static_dimension = 3;
+
+/// Calls body(std::integral_constant<int, D>) for D <= max_static_dimension, and with 0 (run-time D) otherwise.
 template <class Body>
-void dispatch_columns(int columns, Body&& body) {
-  static_assert(max_columns_per_pass == 4, "dispatch_columns lists the column counts one by one");
-  switch (columns) {
-    case 1:
-      body(std::integral_constant<int, 1>{});
-      break;
-    case 2:
-      body(std::integral_constant<int, 2>{});
-      break;
-    case 3:
-      body(std::integral_constant<int, 3>{});
-      break;
-    default:
-      body(std::integral_constant<int, 4>{});
-      break;
+void dispatch_dimension(int dimension, Body&& body) {
+  if (dimension > max_static_dimension) {
+    body(std::integral_constant<int, 0>{});
+  } else {
+    dispatch_count<max_static_dimension>(dimension, body);
   }
 }
 
@@ -152,7 +139,7 @@ void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets cons
   int const source_count = static_cast<int>(sources.extent(0));
   dispatch_dimension(dimension, [&](auto dimension_constant) {
     for (int first_column = 0; first_column < column_count; first_column += max_columns_per_pass) {
-      dispatch_columns(std::min(max_columns_per_pass, column_count - first_column), [&](auto columns_constant) {
+      dispatch_count<max_columns_per_pass>(column_count - first_column, [&](auto columns_constant) {
         using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, lanes,
                                    Kernel, Targets, Sources, Weights, Out>;
         Kokkos::parallel_for("kernelsolve::kernel_product::rows",
