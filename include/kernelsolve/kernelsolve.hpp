@@ -5,9 +5,13 @@
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/gaussian.hpp>
+#include <kernelsolve/kernels/kernel_family.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/kernels/visit_kernel.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/product/kernel_gradient.hpp>
 #include <kernelsolve/product/kernel_product.hpp>

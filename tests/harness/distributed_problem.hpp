@@ -1,8 +1,8 @@
-// A Gaussian test problem split over the ranks of a communicator, with its global data kept on every rank for the
+// A kernel test problem split over the ranks of a communicator, with its global data kept on every rank for the
 // dense references.
 #pragma once
 
-#include <kernelsolve/kernels/gaussian.hpp>
+#include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/reference/dense.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
@@ -12,9 +12,17 @@
 
 namespace kernelsolve::test {
 
-template <class Scalar>
+/// The kernel in double on the host, for the dense references: phi(g r2) of the kernel's family.
+template <class Kernel>
+reference::RadialFunction reference_kernel(Kernel const& kernel) {
+  return [family = Kernel::family, g = static_cast<double>(kernel.g)](double r2) {
+    return evaluate_profile(family, g * r2);
+  };
+}
+
+template <class Scalar, class Kernel = Gaussian<Scalar>>
 struct DistributedProblem {
-  using Operator = DistributedOperator<Gaussian<Scalar>>;
+  using Operator = DistributedOperator<Kernel>;
   using Block = typename Operator::block_type;
 
   reference::HostMatrix points;            ///< all N x D points
@@ -22,20 +30,24 @@ struct DistributedProblem {
   Operator op;
   Block b;  ///< this rank's rows of right_hand_sides
 
-  /// Rows split with RowPartition::balanced over comm.
+  /// Rows split with RowPartition::balanced over comm; `kernel_in_double` is k(r2) for the dense references.
   DistributedProblem(MPI_Comm comm, reference::HostMatrix all_points, reference::HostMatrix all_right_hand_sides,
-                     Scalar sigma, Scalar alpha)
+                     Kernel const& kernel, reference::RadialFunction kernel_in_double, Scalar alpha)
       : points(std::move(all_points)),
         right_hand_sides(std::move(all_right_hand_sides)),
-        op(comm, Kokkos::DefaultExecutionSpace(), Gaussian<Scalar>::from_sigma(sigma), local_rows_of(comm, points),
-           alpha),
-        b(reference::to_block<Block>("b", right_hand_sides, op.first_row(), op.local_rows())) {}
+        op(comm, Kokkos::DefaultExecutionSpace(), kernel, local_rows_of(comm, points), alpha),
+        b(reference::to_block<Block>("b", right_hand_sides, op.first_row(), op.local_rows())),
+        kernel_in_double_(std::move(kernel_in_double)) {}
+
+  /// A radial kernel of length scale sigma.
+  DistributedProblem(MPI_Comm comm, reference::HostMatrix all_points, reference::HostMatrix all_right_hand_sides,
+                     Scalar sigma, Scalar alpha)
+      : DistributedProblem(comm, std::move(all_points), std::move(all_right_hand_sides), Kernel::from_sigma(sigma),
+                           reference_kernel(Kernel::from_sigma(sigma)), alpha) {}
 
   /// The dense K + alpha I in double, from the same (Scalar-rounded) points and parameters.
   reference::HostMatrix dense_operator() const {
-    double const g = static_cast<double>(op.kernel().g);
-    return reference::kernel_matrix([g](double r2) { return std::exp(-g * r2); }, points, points,
-                                    static_cast<double>(op.ridge()));
+    return reference::kernel_matrix(kernel_in_double_, points, points, static_cast<double>(op.ridge()));
   }
 
   /// All ranks' rows of a block, on every rank.
@@ -48,6 +60,8 @@ struct DistributedProblem {
   Block new_block(int columns) const { return op.allocate_block("block", columns); }
 
  private:
+  reference::RadialFunction kernel_in_double_;
+
   static Block local_rows_of(MPI_Comm comm, reference::HostMatrix const& all_points) {
     int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
@@ -57,14 +71,23 @@ struct DistributedProblem {
   }
 };
 
-/// N x D points and N x Dv right-hand sides, uniform in [0, 1), the same on every rank.
-template <class Scalar>
-DistributedProblem<Scalar> make_problem(MPI_Comm comm, std::int64_t n, int dimension, int columns, Scalar sigma,
-                                        Scalar alpha, std::uint64_t seed = 5) {
+/// N x D points and N x Dv right-hand sides, uniform in [0, 1), the same on every rank, for a radial kernel.
+template <class Kernel, class Scalar = typename Kernel::value_type>
+DistributedProblem<Scalar, Kernel> make_problem_with_kernel(MPI_Comm comm, Kernel const& kernel, std::int64_t n,
+                                                            int dimension, int columns, Scalar alpha,
+                                                            std::uint64_t seed = 5) {
   std::mt19937_64 generator(seed);
   auto points = reference::uniform_matrix<Scalar>(n, dimension, generator);
   auto right_hand_sides = reference::uniform_matrix<Scalar>(n, columns, generator);
-  return DistributedProblem<Scalar>(comm, std::move(points), std::move(right_hand_sides), sigma, alpha);
+  return DistributedProblem<Scalar, Kernel>(comm, std::move(points), std::move(right_hand_sides), kernel,
+                                            reference_kernel(kernel), alpha);
+}
+
+/// The Gaussian problem of length scale sigma (g = 1 / (2 sigma^2)).
+template <class Scalar>
+DistributedProblem<Scalar> make_problem(MPI_Comm comm, std::int64_t n, int dimension, int columns, Scalar sigma,
+                                        Scalar alpha, std::uint64_t seed = 5) {
+  return make_problem_with_kernel(comm, Gaussian<Scalar>::from_sigma(sigma), n, dimension, columns, alpha, seed);
 }
 
 inline int world_size() {

@@ -14,3 +14,4 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/apps/examples/embed -B ${WORK_DIR}/build -
     -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${MPIEXEC} ${WORK_DIR}/build/embed_example)
+run(${MPIEXEC} ${WORK_DIR}/build/custom_kernel_example)

@@ -20,7 +20,7 @@ TEST(Errors, SigmaMustBePositiveAndFinite) {
   EXPECT_THROW_WITH_MESSAGE(Gaussian<double>::from_sigma(-0.5), InvalidArgument, "got -0.5");
   EXPECT_THROW_WITH_MESSAGE(Gaussian<float>::from_sigma(std::numeric_limits<float>::quiet_NaN()), InvalidArgument,
                             "got nan");
-  EXPECT_THROW_WITH_MESSAGE(Gaussian<double>::from_g(-1.0), InvalidArgument, "parameter g must be finite and > 0");
+  EXPECT_THROW_WITH_MESSAGE(Gaussian<double>::from_g(-1.0), InvalidArgument, "g must be finite and > 0");
   EXPECT_THROW_WITH_MESSAGE(Gaussian<double>::from_g(std::numeric_limits<double>::infinity()), InvalidArgument,
                             "got inf");
 }
