@@ -326,6 +326,12 @@ TEST_F(ArrayFiles, Hdf5DatasetProblemsNameTheFile) {
   EXPECT_FILE_ERROR(io::inspect_array(comm, missing), missing.path, "has no dataset '/g/y'");
   io::ArrayLocation const missing_group = io::parse_array_location(file("d.h5") + ":/nope/y");
   EXPECT_FILE_ERROR(io::inspect_array(comm, missing_group), missing_group.path, "has no dataset '/nope/y'");
+  // A failure after the temporary file was created removes it, and leaves no output.
+  io::ArrayLocation const bad_name = io::parse_array_location(file("bad.h5") + ":.");
+  EXPECT_FILE_ERROR(io::write_rows(comm, bad_name, 4, 2, false, ElementType::float64, partition.begin(comm.rank()),
+                                   local_block(comm, test_array(4, 2), 2)),
+                    bad_name.path, "cannot create dataset '.'");
+  EXPECT_EQ(listing(), std::vector<std::string>{"d.h5"});
 }
 
 TEST_F(ArrayFiles, ReadingAnArrayThatChangedShapeIsAFileError) {
