@@ -1,7 +1,8 @@
-# kernelsolve_add_tests(NAME name RANKS n... SOURCES files...)
+# kernelsolve_add_tests(NAME name RANKS n... SOURCES files... [LIBRARIES targets...])
 # Builds one GoogleTest executable kernelsolve_<name>_tests with the MPI test main, and registers it with ctest
 # once per rank count as <name>_np<n>, run under mpiexec -n <n>. On this project's 2-core CI machines the ranks
-# may exceed the cores: Open MPI gets --oversubscribe, and every rank gets one OpenMP thread.
+# may exceed the cores: Open MPI gets --oversubscribe, and every rank gets one OpenMP thread. LIBRARIES are linked
+# besides kernelsolve::kernelsolve and kernelsolve::reference (e.g. kernelsolve::io).
 
 execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE _kernelsolve_mpiexec_version
                 ERROR_QUIET)
@@ -14,11 +15,11 @@ set(KERNELSOLVE_TEST_ENVIRONMENT OMP_NUM_THREADS=1 OMP_PROC_BIND=false OMPI_ALLO
     OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1)
 
 function(kernelsolve_add_tests)
-  cmake_parse_arguments(ARG "" "NAME" "RANKS;SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "RANKS;SOURCES;LIBRARIES" ${ARGN})
   set(target kernelsolve_${ARG_NAME}_tests)
   add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/harness/mpi_main.cpp)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(${target} PRIVATE kernelsolve::kernelsolve kernelsolve::reference GTest::gtest
+  target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES} kernelsolve::kernelsolve kernelsolve::reference GTest::gtest
                                           kernelsolve_native_arch kernelsolve_warnings)
   foreach(ranks IN LISTS ARG_RANKS)
     add_test(NAME ${ARG_NAME}_np${ranks}

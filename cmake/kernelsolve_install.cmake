@@ -1,9 +1,14 @@
-# Installs the library as the package kernelsolve: find_package(kernelsolve) gives kernelsolve::kernelsolve.
+# Installs the library as the package kernelsolve: find_package(kernelsolve) gives kernelsolve::kernelsolve (and
+# kernelsolve::io when it was built).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS kernelsolve EXPORT kernelsolveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+if(KERNELSOLVE_ENABLE_IO)  # kernelsolve::io, which needs parallel HDF5 (found again by kernelsolveConfig.cmake)
+  install(TARGETS kernelsolve_io EXPORT kernelsolveTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(DIRECTORY include/kernelsolve DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT kernelsolveTargets NAMESPACE kernelsolve::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kernelsolve)

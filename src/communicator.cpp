@@ -59,15 +59,20 @@ std::int64_t Communicator::max_over_ranks(std::int64_t value) const {
 }
 
 void Communicator::throw_if_any_rank_failed(bool failed_here, std::string const& message_here) const {
+  if (auto message = message_of_first_failed_rank(failed_here, message_here)) throw InvalidArgument(*message);
+}
+
+std::optional<std::string> Communicator::message_of_first_failed_rank(bool failed_here,
+                                                                      std::string const& message_here) const {
   int const first_failed_rank = static_cast<int>(min_over_ranks(failed_here ? rank_ : size_));
-  if (first_failed_rank == size_) return;
+  if (first_failed_rank == size_) return std::nullopt;
   // The failing rank sends its message to everyone, so that all ranks report the same error.
   int length = rank_ == first_failed_rank ? static_cast<int>(message_here.size()) : 0;
   MPI_Bcast(&length, 1, MPI_INT, first_failed_rank, comm_);
   std::string message = rank_ == first_failed_rank ? message_here : std::string(static_cast<std::size_t>(length), ' ');
   MPI_Bcast(message.data(), length, MPI_CHAR, first_failed_rank, comm_);
   if (size_ > 1) message += detail::concatenate(" (found on rank ", first_failed_rank, ")");
-  throw InvalidArgument(message);
+  return message;
 }
 
 }  // namespace kernelsolve

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,12 @@ class Communicator {
   /// \brief Collective: if any rank found an error, every rank throws InvalidArgument with the message of the
   /// lowest such rank ("... (found on rank r)"), so that no rank goes on alone into a collective and deadlocks.
   void throw_if_any_rank_failed(bool failed_here, std::string const& message_here) const;
+
+  /// \brief Collective: the message of the lowest rank that found an error (followed by " (found on rank r)" when
+  /// there are several ranks), the same on every rank; nothing when no rank did. For callers that throw their own
+  /// exception type.
+  [[nodiscard]] std::optional<std::string> message_of_first_failed_rank(bool failed_here,
+                                                                        std::string const& message_here) const;
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
