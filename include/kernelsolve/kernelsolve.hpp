@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/formula/kernel_formula.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/gaussian.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
