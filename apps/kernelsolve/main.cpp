@@ -1,5 +1,7 @@
-// The kernelsolve command-line app: MPI and Kokkos set-up, options, and one error path (one line, exit code 1).
-#include "demo.hpp"
+// The kernelsolve command-line app: MPI and Kokkos set-up, the three commands (demo, solve, predict) and their
+// options, and one error path (one line on stderr, exit code 1; 3 for a solve that did not converge).
+#include "commands.hpp"
+#include "options.hpp"
 #include "printing.hpp"
 
 #include <kernelsolve/version.hpp>
@@ -8,9 +10,13 @@
 #include <CLI/CLI.hpp>
 #include <Kokkos_Core.hpp>
 
+#include <cstring>
 #include <exception>
+#include <vector>
 
 namespace {
+
+using namespace kernelsolve::app;
 
 /// MPI_Init / MPI_Finalize for the lifetime of main (the library itself never initializes MPI).
 class MpiSession {
@@ -21,33 +27,94 @@ class MpiSession {
   MpiSession& operator=(MpiSession const&) = delete;
 };
 
-void add_demo_options(CLI::App& app, kernelsolve::app::DemoOptions& options) {
-  app.add_option("-n,--points", options.points, "number of points N")
+void add_kernel_options(CLI::App& command, KernelOptions& options) {
+  auto* kernel = command
+                     .add_option("--kernel", options.name,
+                                 "kernel family: gaussian, laplacian, matern32, matern52, cauchy, "
+                                 "inverse_multiquadric (aliases rbf, exponential, imq)")
+                     ->capture_default_str();
+  auto* formula = command.add_option("--formula", options.formula,
+                                     "the kernel as a KeOps formula, e.g. \"Exp(-g*SqDist(x,y))*b\" or "
+                                     "\"Inv(1+g*SqDist(x,y))*b\"");
+  kernel->excludes(formula);
+  auto* sigma = command
+                    .add_option("--sigma", options.sigma,
+                                "length scale sigma > 0: g = 1/(2 sigma^2) for the Gaussian, 1/sigma^2 otherwise")
+                    ->capture_default_str();
+  command.add_option("--gamma", options.g, "the kernel parameter g > 0 itself, instead of --sigma")->excludes(sigma);
+  command.add_option("--param", options.parameters,
+                     "value of a parameter of --formula, name=value (repeatable); g defaults to --gamma, else "
+                     "1/(2 sigma^2) as in the KeOps example");
+}
+
+void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) {
+  if (solves) {
+    command.add_option("--alpha", options.alpha, "ridge alpha >= 0 in (K + alpha I)")->capture_default_str();
+    command.add_option("--rtol", options.criteria.relative_tolerance,
+                       "relative residual tolerance (default 1e-6 in float, 1e-10 in double)");
+    command.add_option("--atol", options.criteria.absolute_tolerance, "absolute residual tolerance")
+        ->capture_default_str();
+    command.add_option("--max-it", options.criteria.max_iterations, "maximum number of CG iterations")
+        ->capture_default_str();
+    command.add_flag("--monitor", options.monitor, "print the largest relative residual at every iteration");
+  }
+  command
+      .add_option("--precision", options.precision,
+                  "arithmetic: float, double, or auto (the demo: float; files: the points' own type)")
+      ->check(CLI::IsMember({"auto", "float", "double"}))
+      ->capture_default_str();
+  command.add_option("--report", options.report, "write a JSON report (sizes, kernel, ranks, convergence, timings)");
+}
+
+void add_demo_options(CLI::App& command, DemoOptions& options) {
+  command.add_option("-n,--points", options.points, "number of points N")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("-d,--dimension", options.dimension, "dimension D of the points")
+  command.add_option("-d,--dimension", options.dimension, "dimension D of the points")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--dv,--columns", options.columns, "number Dv of right-hand sides")
+  command.add_option("--dv,--columns", options.columns, "number Dv of right-hand sides")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--sigma", options.sigma, "Gaussian length scale sigma > 0 (g = 1 / (2 sigma^2))")
+  command.add_option("--seed", options.seed, "random seed of the points and right-hand sides")->capture_default_str();
+  command
+      .add_option("--reference-limit", options.reference_limit,
+                  "largest N checked against a dense double direct solve (O(N^2) memory on rank 0)")
       ->capture_default_str();
-  app.add_option("--alpha", options.alpha, "ridge alpha >= 0 in (K + alpha I)")->capture_default_str();
-  app.add_option("--rtol", options.criteria.relative_tolerance, "relative residual tolerance")->capture_default_str();
-  app.add_option("--atol", options.criteria.absolute_tolerance, "absolute residual tolerance")->capture_default_str();
-  app.add_option("--max-it", options.criteria.max_iterations, "maximum number of CG iterations")->capture_default_str();
-  app.add_option("--precision", options.precision, "arithmetic precision")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
-  app.add_option("--seed", options.seed, "random seed of the points and right-hand sides")->capture_default_str();
-  app.add_option("--reference-limit", options.reference_limit,
-                 "largest N checked against a dense double direct solve (O(N^2) memory on rank 0)")
-      ->capture_default_str();
-  app.add_flag("--monitor", options.monitor, "print the residual at every iteration");
-  app.add_flag("--grad", options.gradient,
-               "also differentiate L = <e, c> for a random e (the seed's autograd check): dL/dx, dL/db, dL/dalpha, "
-               "dL/dsigma through one adjoint solve");
+  command.add_flag("--grad", options.gradient,
+                   "also differentiate L = <e, c> for a random e (the seed's autograd check): dL/dx, dL/db, "
+                   "dL/dalpha, dL/dsigma through one adjoint solve");
+  add_kernel_options(command, options.kernel);
+  add_solver_options(command, options.solver, true);
+}
+
+void add_solve_options(CLI::App& command, SolveOptions& options) {
+  command.add_option("--points,-x", options.points, "N x D points: file.npy, file.csv or file.h5:/dataset")->required();
+  command.add_option("--rhs,-b", options.right_hand_sides, "N x Dv (or length-N) right-hand sides")->required();
+  command.add_option("--out,-o", options.out, "where to write the N x Dv coefficients c")->required();
+  add_kernel_options(command, options.kernel);
+  add_solver_options(command, options.solver, true);
+}
+
+void add_predict_options(CLI::App& command, PredictOptions& options) {
+  command.add_option("--points,-x", options.points, "the N x D points of the solve")->required();
+  command.add_option("--coefficients,-c", options.coefficients, "its N x Dv coefficients (solve --out)")->required();
+  command.add_option("--at,--new-points", options.new_points, "M x D new points")->required();
+  command.add_option("--out,-o", options.out, "where to write the M x Dv values K(new points, points) c")->required();
+  add_kernel_options(command, options.kernel);
+  add_solver_options(command, options.solver, false);
+}
+
+/// `kernelsolve [options]` runs the demo: inserts "demo" when the first argument names no command.
+std::vector<char*> with_default_command(int argc, char** argv) {
+  static char demo[] = "demo";
+  std::vector<char*> arguments(argv, argv + argc);
+  bool const names_command =
+      argc > 1 && (std::strcmp(argv[1], "demo") == 0 || std::strcmp(argv[1], "solve") == 0 ||
+                   std::strcmp(argv[1], "predict") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+                   std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "--version") == 0);
+  if (!names_command) arguments.insert(arguments.begin() + 1, demo);
+  return arguments;
 }
 
 }  // namespace
@@ -55,30 +122,40 @@ void add_demo_options(CLI::App& app, kernelsolve::app::DemoOptions& options) {
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);
   Kokkos::ScopeGuard kokkos(argc, argv);
-  bool const is_rank_zero = kernelsolve::app::world_rank() == 0;
+  bool const is_rank_zero = world_rank() == 0;
 
   CLI::App app{
-      "kernelsolve: matrix-free distributed solves of (K + alpha I) c = b for Gaussian kernel matrices.\n"
-      "Without options it runs the KeOps KernelSolve example: N = 5000 points in [0,1]^2, sigma = 0.1,\n"
-      "alpha = 0.01, float32, and checks the solution against a dense direct solve.",
+      "kernelsolve: matrix-free distributed solves of (K + alpha I) c = b for kernel matrices K(x_i, x_j).\n"
+      "Without a command it runs the demo, the KeOps KernelSolve example: N = 5000 points in [0,1]^2,\n"
+      "Gaussian kernel with sigma = 0.1, alpha = 0.01, float32, checked against a dense direct solve.",
       "kernelsolve"};
   app.set_version_flag("--version", kernelsolve::version_string);
-  kernelsolve::app::DemoOptions options;
-  add_demo_options(app, options);
+  app.require_subcommand(1, 1);
+  DemoOptions demo_options;
+  SolveOptions solve_options;
+  PredictOptions predict_options;
+  auto* demo = app.add_subcommand("demo", "the KeOps KernelSolve example on random points (the default command)");
+  add_demo_options(*demo, demo_options);
+  auto* solve = app.add_subcommand("solve", "points + right-hand sides -> coefficients c of (K + alpha I) c = b");
+  add_solve_options(*solve, solve_options);
+  auto* predict = app.add_subcommand("predict", "points + coefficients + new points -> values K(new, points) c");
+  add_predict_options(*predict, predict_options);
+
+  auto arguments = with_default_command(argc, argv);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arguments.size()), arguments.data());
   } catch (CLI::ParseError const& error) {
     return is_rank_zero ? app.exit(error) : error.get_exit_code();
   }
-  // Float CG cannot get much below 1e-6; double can, and its gradients need it (1e-10 gives dL/dx to ~1e-9).
-  if (app.get_option("--rtol")->count() == 0) {
-    options.criteria.relative_tolerance = options.precision == "double" ? 1e-10 : 1e-6;
-  }
+  demo_options.solver.rtol_given = demo->get_option("--rtol")->count() > 0;
+  solve_options.solver.rtol_given = solve->get_option("--rtol")->count() > 0;
 
   try {
-    return kernelsolve::app::run_demo(options);
+    if (solve->parsed()) return run_solve(solve_options);
+    if (predict->parsed()) return run_predict(predict_options);
+    return run_demo(demo_options);
   } catch (std::exception const& error) {
-    kernelsolve::app::print_error(error.what());
+    print_error(error.what());
     return 1;
   }
 }

@@ -37,4 +37,12 @@ void PrintingMonitor::on_iteration(int iteration, std::vector<double> const& rel
   print("  iteration %5d  max relative residual %.6e\n", iteration, largest);
 }
 
+void ProgressMonitor::on_iteration(int iteration, std::vector<double> const& relative_residuals) {
+  double const now = since_start_.seconds();
+  if (now - last_print_ < interval_seconds_) return;
+  last_print_ = now;
+  double const largest = *std::max_element(relative_residuals.begin(), relative_residuals.end());
+  print("  ... iteration %d, max relative residual %.3e, %.1f s\n", iteration, largest, now);
+}
+
 }  // namespace kernelsolve::app

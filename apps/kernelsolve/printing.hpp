@@ -5,6 +5,7 @@
 #include <kernelsolve/solver/solve_result.hpp>
 
 #include <mpi.h>
+#include <Kokkos_Timer.hpp>
 
 #include <cstdarg>
 #include <string>
@@ -28,6 +29,18 @@ void print_solve_result(SolveResult const& result);
 class PrintingMonitor : public SolveMonitor {
  public:
   void on_iteration(int iteration, std::vector<double> const& relative_residuals) override;
+};
+
+/// Without --monitor: a short progress line at most every `interval_seconds`, so that a long solve shows life.
+class ProgressMonitor : public SolveMonitor {
+ public:
+  explicit ProgressMonitor(double interval_seconds = 5.0) : interval_seconds_(interval_seconds) {}
+  void on_iteration(int iteration, std::vector<double> const& relative_residuals) override;
+
+ private:
+  double interval_seconds_;
+  Kokkos::Timer since_start_;
+  double last_print_ = 0.0;
 };
 
 }  // namespace kernelsolve::app

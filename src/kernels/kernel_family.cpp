@@ -21,24 +21,36 @@ std::string lower_case(std::string_view text) {
 
 std::string_view to_string(KernelFamily family) {
   switch (family) {
-    case KernelFamily::gaussian: return "gaussian";
-    case KernelFamily::laplacian: return "laplacian";
-    case KernelFamily::matern32: return "matern32";
-    case KernelFamily::matern52: return "matern52";
-    case KernelFamily::cauchy: return "cauchy";
-    case KernelFamily::inverse_multiquadric: return "inverse_multiquadric";
+    case KernelFamily::gaussian:
+      return "gaussian";
+    case KernelFamily::laplacian:
+      return "laplacian";
+    case KernelFamily::matern32:
+      return "matern32";
+    case KernelFamily::matern52:
+      return "matern52";
+    case KernelFamily::cauchy:
+      return "cauchy";
+    case KernelFamily::inverse_multiquadric:
+      return "inverse_multiquadric";
   }
   return "unknown";
 }
 
 std::string_view formula_of(KernelFamily family) {
   switch (family) {
-    case KernelFamily::gaussian: return "exp(-g r^2)";
-    case KernelFamily::laplacian: return "exp(-sqrt(g r^2))";
-    case KernelFamily::matern32: return "(1 + s) exp(-s), s = sqrt(3 g r^2)";
-    case KernelFamily::matern52: return "(1 + s + s^2/3) exp(-s), s = sqrt(5 g r^2)";
-    case KernelFamily::cauchy: return "1 / (1 + g r^2)";
-    case KernelFamily::inverse_multiquadric: return "1 / sqrt(1 + g r^2)";
+    case KernelFamily::gaussian:
+      return "exp(-g r^2)";
+    case KernelFamily::laplacian:
+      return "exp(-sqrt(g r^2))";
+    case KernelFamily::matern32:
+      return "(1 + s) exp(-s), s = sqrt(3 g r^2)";
+    case KernelFamily::matern52:
+      return "(1 + s + s^2/3) exp(-s), s = sqrt(5 g r^2)";
+    case KernelFamily::cauchy:
+      return "1 / (1 + g r^2)";
+    case KernelFamily::inverse_multiquadric:
+      return "1 / sqrt(1 + g r^2)";
   }
   return "unknown";
 }
@@ -77,8 +89,10 @@ double sigma_from_g(KernelFamily family, double g) {
 
 double evaluate_profile(KernelFamily family, double u) {
   switch (family) {
-    case KernelFamily::gaussian: return std::exp(-u);
-    case KernelFamily::laplacian: return std::exp(-std::sqrt(u));
+    case KernelFamily::gaussian:
+      return std::exp(-u);
+    case KernelFamily::laplacian:
+      return std::exp(-std::sqrt(u));
     case KernelFamily::matern32: {
       double const s = std::sqrt(3.0 * u);
       return (1.0 + s) * std::exp(-s);
@@ -87,8 +101,10 @@ double evaluate_profile(KernelFamily family, double u) {
       double const s = std::sqrt(5.0 * u);
       return (1.0 + s + s * s / 3.0) * std::exp(-s);
     }
-    case KernelFamily::cauchy: return 1.0 / (1.0 + u);
-    case KernelFamily::inverse_multiquadric: return 1.0 / std::sqrt(1.0 + u);
+    case KernelFamily::cauchy:
+      return 1.0 / (1.0 + u);
+    case KernelFamily::inverse_multiquadric:
+      return 1.0 / std::sqrt(1.0 + u);
   }
   return std::nan("");
 }

@@ -1,5 +1,10 @@
-# cmake -DCOMMAND="a;b;c" -DEXPECT_EXIT=N [-DEXPECT_STDERR=regex] [-DEXPECT_STDOUT=regex] -P run_app.cmake
-# Runs the app and checks its exit code and output: how bad input is tested (one line, non-zero exit).
+# cmake -DCOMMAND="a;b;c" -DEXPECT_EXIT=N [-DEXPECT_STDERR=regex] [-DEXPECT_STDOUT=regex] [-DNO_FILE=path]
+#       -P run_app.cmake
+# Runs the app and checks its exit code and output: how bad input is tested (one line, non-zero exit, and no
+# output file NO_FILE left behind, not even a temporary one).
+if(DEFINED NO_FILE)
+  file(REMOVE ${NO_FILE})
+endif()
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT exit_code EQUAL EXPECT_EXIT)
   message(FATAL_ERROR "exit code ${exit_code}, expected ${EXPECT_EXIT}\nstdout:\n${out}\nstderr:\n${err}")
@@ -9,4 +14,12 @@ if(DEFINED EXPECT_STDERR AND NOT err MATCHES "${EXPECT_STDERR}")
 endif()
 if(DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
   message(FATAL_ERROR "stdout does not match '${EXPECT_STDOUT}':\n${out}")
+endif()
+if(DEFINED NO_FILE)
+  get_filename_component(directory ${NO_FILE} DIRECTORY)
+  get_filename_component(name ${NO_FILE} NAME)
+  file(GLOB left ${NO_FILE} ${directory}/${name}.* ${directory}/.${name}*)
+  if(left)
+    message(FATAL_ERROR "output left behind after a failed run: ${left}")
+  endif()
 endif()

@@ -1,0 +1,201 @@
+// The app's commands: files and checks around the kernel-dependent work of commands.hpp, dispatched on the kernel
+// family and precision chosen at run time.
+#include "commands.hpp"
+
+#include "printing.hpp"
+
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/visit_kernel.hpp>
+#include <kernelsolve/version.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace kernelsolve::app {
+namespace {
+
+/// "float" or "double": the option, or for "auto" the element type of `file` (float32 -> float).
+std::string resolve_precision(std::string const& option, io::ElementType file) {
+  if (option != "auto") return option;
+  return file == io::ElementType::float32 ? "float" : "double";
+}
+
+/// The option values, checked before any file is read (the library checks them again, later).
+void validate(SolverOptions const& options) {
+  KS_USER_REQUIRE(std::isfinite(options.alpha) && options.alpha >= 0, "alpha (the ridge) must be finite and >= 0, got ",
+                  options.alpha);
+  KS_USER_REQUIRE(!options.rtol_given ||
+                      (std::isfinite(options.criteria.relative_tolerance) && options.criteria.relative_tolerance > 0),
+                  "--rtol (the relative tolerance) must be finite and > 0, got ", options.criteria.relative_tolerance);
+  KS_USER_REQUIRE(std::isfinite(options.criteria.absolute_tolerance) && options.criteria.absolute_tolerance >= 0,
+                  "--atol must be finite and >= 0, got ", options.criteria.absolute_tolerance);
+  KS_USER_REQUIRE(options.criteria.max_iterations >= 1, "--max-it must be >= 1, got ", options.criteria.max_iterations);
+}
+
+/// Float CG cannot get much below 1e-6; double can, and its gradients need it.
+SolverOptions with_precision(SolverOptions options, std::string const& precision) {
+  options.precision = precision;
+  if (!options.rtol_given) options.criteria.relative_tolerance = precision == "double" ? 1e-10 : 1e-6;
+  return options;
+}
+
+/// Calls work(kernel) with the chosen family's functor in the chosen precision.
+template <class Work>
+decltype(auto) with_kernel(KernelChoice const& choice, std::string const& precision, Work&& work) {
+  if (precision == "double") return visit_kernel<double>(choice.spec, work);
+  return visit_kernel<float>(choice.spec, work);
+}
+
+io::ElementType element_type_of(std::string const& precision) {
+  return precision == "double" ? io::ElementType::float64 : io::ElementType::float32;
+}
+
+/// The same on every rank (every rank inspected the same files), so a plain throw cannot deadlock.
+[[noreturn]] void refuse(std::string const& message) {
+  throw InvalidArgument(message);
+}
+
+void require_enough_points(Communicator const& comm, InputArray const& points) {
+  if (points.shape.rows < comm.size()) {
+    refuse(detail::concatenate(points.name, ": N = ", points.shape.rows, " points is fewer than the ", comm.size(),
+                               " MPI ranks (every rank needs at least one point)"));
+  }
+}
+
+void print_kernel(KernelChoice const& choice) {
+  print("  kernel %s: k = %s, g = %g (sigma = %g)%s%s\n", std::string(to_string(choice.spec.family)).c_str(),
+        std::string(formula_of(choice.spec.family)).c_str(), choice.spec.g, choice.sigma,
+        choice.formula.empty() ? "" : ", from the formula ", choice.formula.c_str());
+}
+
+}  // namespace
+
+int run_demo(DemoOptions options) {
+  validate(options.solver);
+  options.solver = with_precision(options.solver, options.solver.precision == "double" ? "double" : "float");
+  auto const choice = choose_kernel(options.kernel);
+  Report report("demo");
+  report.set_kernel(choice);
+  int const exit_code = with_kernel(choice, options.solver.precision,
+                                    [&](auto const& kernel) { return run_demo_with(kernel, options, choice, report); });
+  report.write(options.solver.report);
+  return exit_code;
+}
+
+int run_solve(SolveOptions const& options) {
+  validate(options.solver);
+  Communicator const comm(MPI_COMM_WORLD);
+  auto const choice = choose_kernel(options.kernel);
+  Report report("solve");
+  report.set_kernel(choice);
+  auto const out = check_output(comm, options.out);
+  InputArray points, right_hand_sides;
+  RowBlock partition;
+  {
+    Report::Phase phase(report, "read");
+    points = inspect_input(comm, options.points);
+    right_hand_sides = inspect_input(comm, options.right_hand_sides);
+    if (right_hand_sides.shape.rows != points.shape.rows) {
+      refuse(detail::concatenate(right_hand_sides.name, ": ", right_hand_sides.shape.rows,
+                                 " rows of right-hand sides, but ", points.name, " has ", points.shape.rows,
+                                 " points (one row per point)"));
+    }
+    require_enough_points(comm, points);
+    partition = balanced_block(comm, points.shape.rows);
+    read_rows_of(comm, points, partition);
+    read_rows_of(comm, right_hand_sides, partition);
+  }
+  auto const solver =
+      with_precision(options.solver, resolve_precision(options.solver.precision, points.shape.element_type));
+  report["problem"] = {{"points", options.points},
+                       {"right_hand_sides", options.right_hand_sides},
+                       {"out", options.out},
+                       {"N", points.shape.rows},
+                       {"D", points.shape.columns},
+                       {"Dv", right_hand_sides.shape.columns},
+                       {"alpha", solver.alpha},
+                       {"precision", solver.precision},
+                       {"rtol", solver.criteria.relative_tolerance}};
+  print("kernelsolve %s solve: N = %lld points of dimension %lld, Dv = %lld, alpha = %g, %s, %d rank%s\n",
+        version_string, static_cast<long long>(points.shape.rows), static_cast<long long>(points.shape.columns),
+        static_cast<long long>(right_hand_sides.shape.columns), solver.alpha, solver.precision.c_str(), comm.size(),
+        comm.size() > 1 ? "s" : "");
+  print_kernel(choice);
+
+  std::vector<double> coefficients;
+  auto const result = with_kernel(choice, solver.precision, [&](auto const& kernel) {
+    return solve_rows(kernel, points, right_hand_sides, solver, report, coefficients);
+  });
+  report.set_solve("solve", result);
+  print("Solve: %d iterations, %s\n", result.iterations, result.converged() ? "converged" : "NOT converged");
+  print_solve_result(result);
+  if (!result.converged()) {
+    report.write(solver.report);
+    print_error(detail::concatenate("the solve did not converge within ", solver.criteria.max_iterations,
+                                    " iterations: ", options.out, " not written"));
+    return exit_not_converged;
+  }
+  {
+    Report::Phase phase(report, "write");
+    write_output(comm, out, partition, right_hand_sides.shape.columns, right_hand_sides.shape.one_dimensional,
+                 element_type_of(solver.precision), coefficients);
+  }
+  print("Wrote %s\n", options.out.c_str());
+  report.write(solver.report);
+  return 0;
+}
+
+int run_predict(PredictOptions const& options) {
+  Communicator const comm(MPI_COMM_WORLD);
+  auto const choice = choose_kernel(options.kernel);
+  Report report("predict");
+  report.set_kernel(choice);
+  auto const out = check_output(comm, options.out);
+  InputArray points, coefficients, new_points;
+  RowBlock partition, new_partition;
+  {
+    Report::Phase phase(report, "read");
+    points = inspect_input(comm, options.points);
+    coefficients = inspect_input(comm, options.coefficients);
+    new_points = inspect_input(comm, options.new_points);
+    if (coefficients.shape.rows != points.shape.rows) {
+      refuse(detail::concatenate(coefficients.name, ": ", coefficients.shape.rows, " rows of coefficients, but ",
+                                 points.name, " has ", points.shape.rows, " points (one row per point)"));
+    }
+    if (new_points.shape.columns != points.shape.columns) {
+      refuse(detail::concatenate(new_points.name, ": new points of dimension ", new_points.shape.columns, ", but ",
+                                 points.name, " has points of dimension ", points.shape.columns));
+    }
+    require_enough_points(comm, points);
+    partition = balanced_block(comm, points.shape.rows);
+    new_partition = balanced_block(comm, new_points.shape.rows);
+    read_rows_of(comm, points, partition);
+    read_rows_of(comm, coefficients, partition);
+    read_rows_of(comm, new_points, new_partition);
+  }
+  auto const solver =
+      with_precision(options.solver, resolve_precision(options.solver.precision, points.shape.element_type));
+  report["problem"] = {{"points", options.points},         {"coefficients", options.coefficients},
+                       {"new_points", options.new_points}, {"out", options.out},
+                       {"N", points.shape.rows},           {"M", new_points.shape.rows},
+                       {"D", points.shape.columns},        {"Dv", coefficients.shape.columns},
+                       {"precision", solver.precision}};
+  print("kernelsolve %s predict: M = %lld new points from N = %lld points of dimension %lld, Dv = %lld, %s\n",
+        version_string, static_cast<long long>(new_points.shape.rows), static_cast<long long>(points.shape.rows),
+        static_cast<long long>(points.shape.columns), static_cast<long long>(coefficients.shape.columns),
+        solver.precision.c_str());
+  print_kernel(choice);
+  auto const values = with_kernel(choice, solver.precision, [&](auto const& kernel) {
+    return predict_rows(kernel, points, coefficients, new_points, report);
+  });
+  {
+    Report::Phase phase(report, "write");
+    write_output(comm, out, new_partition, coefficients.shape.columns, coefficients.shape.one_dimensional,
+                 element_type_of(solver.precision), values);
+  }
+  print("Wrote %s\n", options.out.c_str());
+  report.write(solver.report);
+  return 0;
+}
+
+}  // namespace kernelsolve::app

@@ -1,0 +1,66 @@
+// The settings of the app's three commands (demo, solve, predict), filled by the option parser in main.cpp.
+#pragma once
+
+#include <kernelsolve/solver/convergence.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kernelsolve::app {
+
+/// Which kernel: a family by name (--kernel) or a KeOps formula (--formula), and its parameter.
+struct KernelOptions {
+  std::string name = "gaussian";        ///< --kernel
+  std::string formula;                  ///< --formula, e.g. "Exp(-g*SqDist(x,y))*b"; empty: use name
+  double sigma = 0.1;                   ///< --sigma, the length scale (g_from_sigma gives g)
+  std::optional<double> g;              ///< --gamma: g directly, instead of sigma
+  std::vector<std::string> parameters;  ///< --param name=value: values of a formula's parameters
+};
+
+/// How to solve and what to say about it.
+struct SolverOptions {
+  double alpha = 0.01;             ///< ridge
+  StoppingCriteria criteria{};     ///< --rtol, --atol, --max-it
+  bool rtol_given = false;         ///< else rtol = 1e-6 in float, 1e-10 in double
+  bool monitor = false;            ///< one line per iteration
+  std::string precision = "auto";  ///< "float", "double", or "auto": the demo's float32, a file's own type
+  std::string report;              ///< --report file.json; empty: none
+};
+
+/// The seed's demo: random points and right-hand sides, checked against a dense direct solve.
+struct DemoOptions {
+  std::int64_t points = 5000;            ///< N, drawn uniformly in [0, 1]^D
+  int dimension = 2;                     ///< D
+  int columns = 2;                       ///< Dv random right-hand sides, uniform in [0, 1]
+  std::uint64_t seed = 0;                ///< random seed of the points and right-hand sides
+  std::int64_t reference_limit = 10000;  ///< dense check only for N up to this (O(N^2) memory, O(N^3) time)
+  bool gradient = false;                 ///< also differentiate L = <e, c>: dL/dx, dL/db, dL/dalpha, dL/dsigma
+  KernelOptions kernel{};
+  SolverOptions solver{};
+};
+
+/// points + right-hand sides -> coefficients.
+struct SolveOptions {
+  std::string points;            ///< N x D
+  std::string right_hand_sides;  ///< N x Dv (or N)
+  std::string out;               ///< N x Dv coefficients
+  KernelOptions kernel{};
+  SolverOptions solver{};
+};
+
+/// points + coefficients + new points -> values K(new, points) c.
+struct PredictOptions {
+  std::string points;        ///< N x D, the points of the solve
+  std::string coefficients;  ///< N x Dv, its solution
+  std::string new_points;    ///< M x D
+  std::string out;           ///< M x Dv
+  KernelOptions kernel{};
+  SolverOptions solver{};  ///< precision and report only
+};
+
+/// Exit code of a solve that did not converge (distinct from 1, an error).
+inline constexpr int exit_not_converged = 3;
+
+}  // namespace kernelsolve::app

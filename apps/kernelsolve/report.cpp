@@ -1,0 +1,78 @@
+// The JSON run report (see report.hpp).
+#include "report.hpp"
+
+#include "kernel_choice.hpp"
+
+#include <kernelsolve/version.hpp>
+
+#include <mpi.h>
+#include <Kokkos_Core.hpp>
+
+#include <unistd.h>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace kernelsolve::app {
+
+Report::Report(std::string const& command) {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  json_["command"] = command;
+  json_["kernelsolve_version"] = version_string;
+  json_["ranks"] = ranks;
+  json_["backend"] = {{"execution_space", Kokkos::DefaultExecutionSpace::name()},
+                      {"concurrency_per_rank", Kokkos::DefaultExecutionSpace().concurrency()},
+                      {"kokkos_version", KOKKOS_VERSION}};
+  json_["seconds"] = nlohmann::json::object();
+}
+
+void Report::set_kernel(KernelChoice const& kernel) {
+  json_["kernel"] = {{"family", std::string(to_string(kernel.spec.family))},
+                     {"formula", std::string(formula_of(kernel.spec.family))},
+                     {"g", kernel.spec.g},
+                     {"sigma", kernel.sigma}};
+  if (!kernel.formula.empty()) json_["kernel"]["keops_formula"] = kernel.formula;
+}
+
+void Report::set_solve(char const* key, SolveResult const& result) {
+  auto& solve = json_[key];
+  solve["iterations"] = result.iterations;
+  solve["converged"] = result.converged();
+  solve["columns"] = nlohmann::json::array();
+  for (std::size_t c = 0; c < result.reasons.size(); ++c) {
+    solve["columns"].push_back({{"reason", to_string(result.reasons[c])},
+                                {"iterations", result.column_iterations[c]},
+                                {"relative_residual", result.relative_residuals[c]}});
+  }
+}
+
+Report::Phase::Phase(Report& report, char const* name) : report_(report), name_(name) {}
+
+Report::Phase::~Phase() {
+  Kokkos::fence();
+  MPI_Barrier(MPI_COMM_WORLD);
+  report_.json_["seconds"][name_] = timer_.seconds();
+}
+
+void Report::write(std::string const& path) const {
+  if (path.empty()) return;
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int written = 1;
+  if (rank == 0) {
+    std::string const temporary = path + ".tmp." + std::to_string(::getpid());
+    {
+      std::ofstream file(temporary);
+      file << json_.dump(2) << '\n';
+      file.close();
+      written = file.good() ? 1 : 0;
+    }
+    if (written == 1 && std::rename(temporary.c_str(), path.c_str()) != 0) written = 0;
+    if (written == 0) std::remove(temporary.c_str());
+  }
+  MPI_Bcast(&written, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (written == 0) throw std::runtime_error(path + ": cannot write the report");
+}
+
+}  // namespace kernelsolve::app
