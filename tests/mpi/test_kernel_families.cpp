@@ -2,6 +2,8 @@
 // gradients of the solution against central finite differences of dense solves.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/finite_differences.hpp"
+#include "harness/radial_kernel_types.hpp"
 
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
@@ -23,20 +25,9 @@ kernelsolve::StoppingCriteria with_rtol(double rtol) {
   return criteria;
 }
 
-HostMatrix normal_matrix(std::int64_t rows, std::int64_t columns, std::uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  std::normal_distribution<double> normal;
-  HostMatrix values(rows, columns);
-  for (auto& value : values.values) value = normal(generator);
-  return values;
-}
-
 template <class Kernel>
 class FamilySolve : public ::testing::Test {};
-using Kernels = ::testing::Types<kernelsolve::Gaussian<double>, kernelsolve::Laplacian<double>,
-                                 kernelsolve::Matern32<double>, kernelsolve::Matern52<double>,
-                                 kernelsolve::Cauchy<double>, kernelsolve::InverseMultiquadric<double>>;
-TYPED_TEST_SUITE(FamilySolve, Kernels);
+TYPED_TEST_SUITE(FamilySolve, kernelsolve::test::DoubleRadialKernels);
 
 TYPED_TEST(FamilySolve, MatchesDenseDirectSolve) {
   auto problem =
@@ -64,18 +55,14 @@ TYPED_TEST(FamilySolve, FloatSolveMatchesDenseDirectSolve) {
 /// L = <e, (K + alpha I)^{-1} b> by a dense double solve of the family's kernel with parameter g.
 double dense_objective(kernelsolve::KernelFamily family, HostMatrix const& points, HostMatrix const& b,
                        HostMatrix const& e, double g, double alpha) {
-  auto const matrix = kernelsolve::reference::kernel_matrix(
-      [family, g](double r2) { return kernelsolve::evaluate_profile(family, g * r2); }, points, points, alpha);
-  auto const c = kernelsolve::reference::solve_symmetric_positive_definite(matrix, b);
-  double sum = 0;
-  for (std::size_t k = 0; k < c.values.size(); ++k) sum += e.values[k] * c.values[k];
-  return sum;
+  return kernelsolve::test::dense_objective(
+      [family, g](double r2) { return kernelsolve::evaluate_profile(family, g * r2); }, points, b, e, alpha);
 }
 
 TYPED_TEST(FamilySolve, GradientsMatchFiniteDifferencesOfDenseSolves) {
   int const n = 23;
   auto problem = kernelsolve::test::make_problem_with_kernel(MPI_COMM_WORLD, TypeParam::from_sigma(0.4), n, 2, 2, 0.1);
-  auto const e = normal_matrix(n, 2, 8);
+  auto const e = kernelsolve::test::normal_matrix(n, 2, 8);
   auto c = problem.new_block(2);
   kernelsolve::conjugate_gradient(problem.op, problem.b, c, with_rtol(1e-13));
   using Block = typename decltype(problem)::Block;
@@ -84,7 +71,7 @@ TYPED_TEST(FamilySolve, GradientsMatchFiniteDifferencesOfDenseSolves) {
   ASSERT_TRUE(gradient.adjoint.converged());
   auto const family = TypeParam::family;
   double const g = problem.op.kernel().g, alpha = problem.op.ridge(), h = 1e-6;
-  auto x = problem.points;
+  auto const& x = problem.points;
   auto const& b = problem.right_hand_sides;
 
   double const d_alpha =
@@ -94,18 +81,8 @@ TYPED_TEST(FamilySolve, GradientsMatchFiniteDifferencesOfDenseSolves) {
       (dense_objective(family, x, b, e, g + h, alpha) - dense_objective(family, x, b, e, g - h, alpha)) / (2 * h);
   EXPECT_NEAR(gradient.kernel_parameter, d_g, 1e-6 * std::abs(d_g));
 
-  HostMatrix finite_differences(x.rows, x.columns);
-  for (std::int64_t m = 0; m < x.rows; ++m) {
-    for (std::int64_t d = 0; d < x.columns; ++d) {
-      double const saved = x(m, d);
-      x(m, d) = saved + h;
-      double const plus = dense_objective(family, x, b, e, g, alpha);
-      x(m, d) = saved - h;
-      double const minus = dense_objective(family, x, b, e, g, alpha);
-      x(m, d) = saved;
-      finite_differences(m, d) = (plus - minus) / (2 * h);
-    }
-  }
+  auto const finite_differences = kernelsolve::test::finite_difference_gradient(
+      x, [&](HostMatrix const& moved) { return dense_objective(family, moved, b, e, g, alpha); }, h);
   EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(gradient.points), finite_differences), 1e-6);
 }
 
@@ -151,7 +128,7 @@ TEST(UserKernel, SolveAndGradientWithAKernelTheLibraryDoesNotKnow) {
   auto const expected = kernelsolve::reference::solve_symmetric_positive_definite(dense_operator, rhs);
   EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(c), expected), 1e-9);
 
-  auto const e = normal_matrix(n, 2, 3);
+  auto const e = kernelsolve::test::normal_matrix(n, 2, 3);
   using Block = decltype(problem)::Block;
   auto const gradient = kernelsolve::solve_gradient(
       problem.op, c, kernelsolve::reference::to_block<Block>("e", e, problem.op.first_row(), problem.op.local_rows()),

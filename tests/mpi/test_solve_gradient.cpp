@@ -2,6 +2,7 @@
 // of dense double solves and against a dense reference; the same gradients on 1, 2 and 3 ranks; no extra copies.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/finite_differences.hpp"
 #include "harness/rank_counts.hpp"
 
 #include <kernelsolve/gradient/solve_gradient.hpp>
@@ -15,23 +16,9 @@ namespace {
 
 using kernelsolve::reference::HostMatrix;
 
-/// N x Dv standard normal values (the seed's e = torch.randn), the same on every rank.
-HostMatrix normal_matrix(std::int64_t rows, std::int64_t columns, std::uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  std::normal_distribution<double> normal;
-  HostMatrix values(rows, columns);
-  for (auto& value : values.values) value = normal(generator);
-  return values;
-}
-
 /// L = <e, (K + alpha I)^{-1} b> by a dense double solve: the function whose derivatives are checked.
 double dense_objective(HostMatrix const& points, HostMatrix const& b, HostMatrix const& e, double g, double alpha) {
-  auto const matrix =
-      kernelsolve::reference::kernel_matrix([g](double r2) { return std::exp(-g * r2); }, points, points, alpha);
-  auto const c = kernelsolve::reference::solve_symmetric_positive_definite(matrix, b);
-  double sum = 0;
-  for (std::size_t k = 0; k < c.values.size(); ++k) sum += e.values[k] * c.values[k];
-  return sum;
+  return kernelsolve::test::dense_objective([g](double r2) { return std::exp(-g * r2); }, points, b, e, alpha);
 }
 
 kernelsolve::StoppingCriteria tight() {
@@ -62,7 +49,7 @@ SolvedGradient<Scalar> solve_and_differentiate(kernelsolve::test::DistributedPro
 
 TEST(SolveGradient, MatchesFiniteDifferencesOfDenseSolves) {
   auto problem = kernelsolve::test::make_problem<double>(MPI_COMM_WORLD, 31, 2, 2, 0.3, 0.1);
-  auto const e = normal_matrix(31, 2, 8);
+  auto const e = kernelsolve::test::normal_matrix(31, 2, 8);
   auto const gradient = solve_and_differentiate(problem, e, tight());
   ASSERT_TRUE(gradient.adjoint_converged);
   double const g = problem.op.kernel().g, alpha = problem.op.ridge(), h = 1e-6;
@@ -78,18 +65,8 @@ TEST(SolveGradient, MatchesFiniteDifferencesOfDenseSolves) {
   double const d_g = (dense_objective(x, b, e, g + h, alpha) - dense_objective(x, b, e, g - h, alpha)) / (2 * h);
   EXPECT_NEAR(gradient.kernel_parameter, d_g, 1e-6 * std::abs(d_g));
 
-  HostMatrix finite_differences(x.rows, x.columns);
-  for (std::int64_t m = 0; m < x.rows; ++m) {
-    for (std::int64_t d = 0; d < x.columns; ++d) {
-      double const saved = x(m, d);
-      x(m, d) = saved + h;
-      double const plus = dense_objective(x, b, e, g, alpha);
-      x(m, d) = saved - h;
-      double const minus = dense_objective(x, b, e, g, alpha);
-      x(m, d) = saved;
-      finite_differences(m, d) = (plus - minus) / (2 * h);
-    }
-  }
+  auto const finite_differences = kernelsolve::test::finite_difference_gradient(
+      x, [&](HostMatrix const& moved) { return dense_objective(moved, b, e, g, alpha); }, h);
   EXPECT_LE(kernelsolve::reference::relative_error(gradient.points, finite_differences), 1e-6);
 
   // The dense reference from the explicit matrices agrees to rounding.
@@ -101,7 +78,7 @@ TEST(SolveGradient, MatchesFiniteDifferencesOfDenseSolves) {
 
 TEST(SolveGradient, FloatPointsGradientWithinOnePercentOfDoubleReference) {
   auto problem = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 400, 2, 2, 0.1f, 0.01f);
-  auto const e = normal_matrix(400, 2, 9);
+  auto const e = kernelsolve::test::normal_matrix(400, 2, 9);
   auto const gradient = solve_and_differentiate(problem, e, kernelsolve::StoppingCriteria{});
   double const g = problem.op.kernel().g;
   auto const dense_operator = problem.dense_operator();
@@ -115,7 +92,7 @@ TEST(SolveGradient, FloatPointsGradientWithinOnePercentOfDoubleReference) {
 TEST(SolveGradient, SameGradientsOnEveryRankCount) {
   auto const results = kernelsolve::test::on_each_rank_count([](MPI_Comm comm) {
     auto problem = kernelsolve::test::make_problem<double>(comm, 47, 3, 2, 0.3, 0.05);
-    auto const gradient = solve_and_differentiate(problem, normal_matrix(47, 2, 4), tight());
+    auto const gradient = solve_and_differentiate(problem, kernelsolve::test::normal_matrix(47, 2, 4), tight());
     std::vector<double> packed{gradient.ridge, gradient.kernel_parameter};
     packed.insert(packed.end(), gradient.points.values.begin(), gradient.points.values.end());
     packed.insert(packed.end(), gradient.right_hand_sides.values.begin(), gradient.right_hand_sides.values.end());

@@ -1,6 +1,7 @@
 // The six radial kernels: values against the textbook formulas in r and sigma, derivatives against central finite
 // differences, products and gradients against brute-force double sums, and parameter checks.
 #include "harness/expect_error.hpp"
+#include "harness/radial_kernel_types.hpp"
 
 #include <kernelsolve/kernels/kernel_traits.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
@@ -44,10 +45,7 @@ double textbook_kernel(KernelFamily family, double r, double sigma) {
 
 template <class Kernel>
 class RadialKernel : public ::testing::Test {};
-using Kernels = ::testing::Types<kernelsolve::Gaussian<double>, kernelsolve::Laplacian<double>,
-                                 kernelsolve::Matern32<double>, kernelsolve::Matern52<double>,
-                                 kernelsolve::Cauchy<double>, kernelsolve::InverseMultiquadric<double>>;
-TYPED_TEST_SUITE(RadialKernel, Kernels);
+TYPED_TEST_SUITE(RadialKernel, kernelsolve::test::DoubleRadialKernels);
 
 TYPED_TEST(RadialKernel, SatisfiesTheKernelConcept) {
   static_assert(kernelsolve::is_kernel<TypeParam>::value);
