@@ -1,6 +1,6 @@
-// Throughput of the local kernel product out = K(x, x) b (Gaussian, D = 2, Dv = 2) in kernel pairs per second,
-// for float and double, beside a plain OpenMP loop with libm's exp as the baseline, in one run.
-#include <kernelsolve/kernels/gaussian.hpp>
+// Throughput of the local kernel product out = K(x, x) b (D = 2, Dv = 2) in kernel pairs per second, for float and
+// double, for the Gaussian beside a plain loop with libm's exp as the baseline, and for every other kernel family.
+#include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/version.hpp>
 
@@ -41,12 +41,13 @@ void report_pairs(benchmark::State& state, int n) {
   state.counters["N"] = n;
 }
 
-/// kernelsolve::kernel_product on the default execution space.
-template <class Scalar>
-void kernelsolve_product(benchmark::State& state) {
+/// kernelsolve::kernel_product with `Kernel` (sigma = 0.1) on the default execution space.
+template <class Kernel>
+void kernel_product_of(benchmark::State& state) {
+  using Scalar = typename Kernel::value_type;
   int const n = static_cast<int>(state.range(0));
   ProductData<Scalar> data(n);
-  auto const kernel = kernelsolve::Gaussian<Scalar>::from_sigma(Scalar(0.1));
+  auto const kernel = Kernel::from_sigma(Scalar(0.1));
   for (auto _ : state) {
     kernelsolve::kernel_product(Kokkos::DefaultExecutionSpace(), kernel, data.points, data.points, data.weights,
                                 data.out);
@@ -83,12 +84,34 @@ void plain_loop_libm_exp(benchmark::State& state) {
   report_pairs(state, n);
 }
 
+/// product_<family><float> and <double> at every size.
+template <template <class> class Family>
+void register_family(std::string const& name, long n) {
+  benchmark::RegisterBenchmark(("product_" + name + "<float>").c_str(), kernel_product_of<Family<float>>)
+      ->Arg(n)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(("product_" + name + "<double>").c_str(), kernel_product_of<Family<double>>)
+      ->Arg(n)
+      ->UseRealTime();
+}
+
 void register_benchmarks() {
   for (long n : {1000L, 10000L, 40000L}) {
-    benchmark::RegisterBenchmark("kernelsolve_product<float>", kernelsolve_product<float>)->Arg(n)->UseRealTime();
-    benchmark::RegisterBenchmark("kernelsolve_product<double>", kernelsolve_product<double>)->Arg(n)->UseRealTime();
+    benchmark::RegisterBenchmark("kernelsolve_product<float>", kernel_product_of<kernelsolve::Gaussian<float>>)
+        ->Arg(n)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("kernelsolve_product<double>", kernel_product_of<kernelsolve::Gaussian<double>>)
+        ->Arg(n)
+        ->UseRealTime();
     benchmark::RegisterBenchmark("plain_loop_libm_exp<float>", plain_loop_libm_exp<float>)->Arg(n)->UseRealTime();
     benchmark::RegisterBenchmark("plain_loop_libm_exp<double>", plain_loop_libm_exp<double>)->Arg(n)->UseRealTime();
+  }
+  for (long n : {1000L, 10000L, 40000L}) {
+    register_family<kernelsolve::Laplacian>("laplacian", n);
+    register_family<kernelsolve::Matern32>("matern32", n);
+    register_family<kernelsolve::Matern52>("matern52", n);
+    register_family<kernelsolve::Cauchy>("cauchy", n);
+    register_family<kernelsolve::InverseMultiquadric>("inverse_multiquadric", n);
   }
 }
 
@@ -101,7 +124,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("kokkos_version", std::to_string(KOKKOS_VERSION));
   benchmark::AddCustomContext("execution_space", Kokkos::DefaultExecutionSpace::name());
   benchmark::AddCustomContext("concurrency", std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
-  benchmark::AddCustomContext("problem", "Gaussian sigma=0.1, D=2, Dv=2, points uniform in [0,1]^2");
+  benchmark::AddCustomContext("problem", "sigma=0.1, D=2, Dv=2, points uniform in [0,1]^2");
   register_benchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

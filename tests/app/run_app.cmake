@@ -1,9 +1,12 @@
 # cmake -DCOMMAND="a;b;c" -DEXPECT_EXIT=N [-DEXPECT_STDERR=regex] [-DEXPECT_STDOUT=regex] [-DNO_FILE=path]
-#       -P run_app.cmake
+#       [-DREPORT=path -DREPORT_MATCHES=regex] -P run_app.cmake
 # Runs the app and checks its exit code and output: how bad input is tested (one line, non-zero exit, and no
 # output file NO_FILE left behind, not even a temporary one).
 if(DEFINED NO_FILE)
   file(REMOVE ${NO_FILE})
+endif()
+if(DEFINED REPORT)
+  file(REMOVE ${REPORT})
 endif()
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT exit_code EQUAL EXPECT_EXIT)
@@ -21,5 +24,14 @@ if(DEFINED NO_FILE)
   file(GLOB left ${NO_FILE} ${directory}/${name}.* ${directory}/.${name}*)
   if(left)
     message(FATAL_ERROR "output left behind after a failed run: ${left}")
+  endif()
+endif()
+if(DEFINED REPORT)
+  if(NOT EXISTS ${REPORT})
+    message(FATAL_ERROR "no report written to ${REPORT}")
+  endif()
+  file(READ ${REPORT} report)
+  if(NOT report MATCHES "${REPORT_MATCHES}")
+    message(FATAL_ERROR "the report does not match '${REPORT_MATCHES}':\n${report}")
   endif()
 endif()
