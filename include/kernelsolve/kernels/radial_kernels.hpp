@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kernelsolve/detail/fast_exp.hpp>
+#include <kernelsolve/detail/fast_sqrt.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
@@ -21,6 +22,17 @@ KOKKOS_INLINE_FUNCTION Scalar radial_exp(Scalar x) {
   return kmath::exp(x);
 #else
   return vectorizable_exp(x);
+#endif
+}
+
+/// sqrt(x), x >= 0: the vectorizable one on host spaces (std::sqrt's errno path blocks vectorization), the native
+/// one on devices.
+template <class Scalar>
+KOKKOS_INLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
+#if KS_DEVICE_COMPILATION_PASS
+  return kmath::sqrt(x);
+#else
+  return vectorizable_sqrt(x);
 #endif
 }
 
@@ -44,14 +56,14 @@ struct LaplacianProfile {
   // phi = exp(-sqrt(u))
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
-    return radial_exp(-kmath::sqrt(u));
+    return radial_exp(-radial_sqrt(u));
   }
   // dphi/du = -exp(-sqrt(u)) / (2 sqrt(u)), unbounded at u = 0 where k has a cusp. There 0 is returned: a pair of
   // coinciding points then contributes nothing to dL/dx (the subgradient's centre, since 2 (x - y) = 0 multiplies
   // it) and the exact 0 to dk/dg = r2 dphi/du.
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
-    Scalar const root = kmath::sqrt(u);
+    Scalar const root = radial_sqrt(u);
     return u > Scalar(0) ? -radial_exp(-root) / (Scalar(2) * root) : Scalar(0);
   }
 };
@@ -61,13 +73,13 @@ struct Matern32Profile {
   // phi = (1 + s) exp(-s), s = sqrt(3 u)
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
-    Scalar const s = kmath::sqrt(Scalar(3) * u);
+    Scalar const s = radial_sqrt(Scalar(3) * u);
     return (Scalar(1) + s) * radial_exp(-s);
   }
   // dphi/du = (-s exp(-s)) (3 / (2 s)) = -(3/2) exp(-s): bounded, so Matern 3/2 is differentiable everywhere.
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
-    return Scalar(-1.5) * radial_exp(-kmath::sqrt(Scalar(3) * u));
+    return Scalar(-1.5) * radial_exp(-radial_sqrt(Scalar(3) * u));
   }
 };
 
@@ -76,13 +88,13 @@ struct Matern52Profile {
   // phi = (1 + s + s^2 / 3) exp(-s), s = sqrt(5 u)
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
-    Scalar const s = kmath::sqrt(Scalar(5) * u);
+    Scalar const s = radial_sqrt(Scalar(5) * u);
     return (Scalar(1) + s + s * s / Scalar(3)) * radial_exp(-s);
   }
   // dphi/du = (-(s / 3)(1 + s) exp(-s)) (5 / (2 s)) = -(5/6)(1 + s) exp(-s)
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
-    Scalar const s = kmath::sqrt(Scalar(5) * u);
+    Scalar const s = radial_sqrt(Scalar(5) * u);
     return Scalar(-5) / Scalar(6) * (Scalar(1) + s) * radial_exp(-s);
   }
 };
@@ -106,12 +118,12 @@ struct InverseMultiquadricProfile {
   // phi = 1 / sqrt(1 + u)
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
-    return Scalar(1) / kmath::sqrt(Scalar(1) + u);
+    return Scalar(1) / radial_sqrt(Scalar(1) + u);
   }
   // dphi/du = -(1/2) (1 + u)^(-3/2)
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
-    Scalar const inverse_root = Scalar(1) / kmath::sqrt(Scalar(1) + u);
+    Scalar const inverse_root = Scalar(1) / radial_sqrt(Scalar(1) + u);
     return Scalar(-0.5) * inverse_root * inverse_root * inverse_root;
   }
 };
