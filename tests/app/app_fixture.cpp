@@ -68,6 +68,9 @@ void make(kernelsolve::Communicator const& comm, std::string const& dir) {
   HostMatrix with_nan = x;
   with_nan(17, 1) = std::nan("");
   write(comm, dir + "/x_nan.npy", with_nan);
+  HostMatrix with_infinity = b;
+  with_infinity(250, 0) = -INFINITY;
+  write(comm, dir + "/b_inf.npy", with_infinity, true);
   HostMatrix short_b(n - 1, 1);
   write(comm, dir + "/b_short.npy", short_b, true);
   HostMatrix x3(n, 3);
