@@ -35,11 +35,17 @@ struct DoubleDouble {
   KOKKOS_INLINE_FUNCTION double rounded() const { return hi + lo; }
 };
 
-/// a * b rounded to double. The volatile store keeps the compiler from fusing the product into the next addition
-/// (FMA contraction), which would make the sum depend on where a rank's rows start.
+/// a * b rounded to double, never fused with the next addition (FMA contraction), which would make the sum depend on
+/// where a rank's rows start. On the host a volatile store prevents the fusion. In CUDA/HIP device code a volatile
+/// local lives in a register (NVVM emits plain mul.f64 / add.f64, which ptxas may contract into an FMA), so there
+/// the product is rounded by the intrinsic __dmul_rn (mul.rn.f64, which is never contracted).
 KOKKOS_INLINE_FUNCTION double rounded_product(double a, double b) {
+#if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
+  return __dmul_rn(a, b);
+#else
   volatile double product = a * b;
   return product;
+#endif
 }
 
 /// Rows per chunk of the local sums: each chunk is summed by one thread, in order.

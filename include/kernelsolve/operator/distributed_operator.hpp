@@ -13,6 +13,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -123,31 +124,43 @@ class DistributedOperator {
 
   /// \brief global(:, c) = all ranks' local(:, c) blocks in rank order (collective; one MPI_Allgatherv per column).
   /// \param local local_rows() x C, column-major.  \param global global_rows() x C, column-major.
+  /// When MPI cannot access a block's memory (device memory without GPU-aware MPI), the block goes through host
+  /// staging buffers that the operator keeps (allocated once, grown to the widest C seen), and global is complete
+  /// when this returns: no host buffer is released or rewritten while an asynchronous copy may still read it.
   template <class LocalBlock, class GlobalBlock>
   void allgather_rows(LocalBlock const& local, GlobalBlock const& global) const {
     static_assert(std::is_same_v<typename LocalBlock::array_layout, Kokkos::LayoutLeft> &&
                       std::is_same_v<typename GlobalBlock::array_layout, Kokkos::LayoutLeft>,
                   "allgather_rows: blocks must be column-major (LayoutLeft)");
+    static_assert(std::is_same_v<typename LocalBlock::non_const_value_type, typename GlobalBlock::non_const_value_type>,
+                  "allgather_rows: local and global blocks must have the same scalar type");
     KS_REQUIRE_EQUAL_EXTENTS("local.extent(0)", local.extent(0), "local_rows()", local_rows());
     KS_REQUIRE_EQUAL_EXTENTS("global.extent(0)", global.extent(0), "global_rows()", partition_.global_rows());
     KS_REQUIRE_EQUAL_EXTENTS("local.extent(1)", local.extent(1), "global.extent(1)", global.extent(1));
     detail::ProfilingRegion region("kernelsolve::DistributedOperator::allgather_rows");
     space_.fence();  // the local block must be complete before MPI reads it
-    auto const local_for_mpi = mpi_view(local);
-    auto const global_for_mpi = mpi_view(global);
+    using value_type = typename GlobalBlock::non_const_value_type;
+    auto const columns = static_cast<int>(global.extent(1));
+    auto const local_for_mpi = mpi_view(local, staging_local_, "kernelsolve::DistributedOperator::staging_local",
+                                        local_rows(), columns, /*copy_in=*/true);
+    auto const global_for_mpi = mpi_view(global, staging_global_, "kernelsolve::DistributedOperator::staging_global",
+                                         partition_.global_rows(), columns, /*copy_in=*/false);
     std::vector<int> counts(static_cast<std::size_t>(partition_.parts()));
     std::vector<int> displacements(counts.size());
     for (int r = 0; r < partition_.parts(); ++r) {
       counts[static_cast<std::size_t>(r)] = partition_.local_rows(r);
       displacements[static_cast<std::size_t>(r)] = static_cast<int>(partition_.begin(r));
     }
-    using value_type = typename GlobalBlock::non_const_value_type;
-    for (std::size_t c = 0; c < global.extent(1); ++c) {
-      MPI_Allgatherv(local_for_mpi.data() + c * local_for_mpi.stride(1), local_rows(), mpi_type<value_type>::get(),
-                     global_for_mpi.data() + c * global_for_mpi.stride(1), counts.data(), displacements.data(),
+    for (int c = 0; c < columns; ++c) {
+      auto const column = static_cast<std::size_t>(c);
+      MPI_Allgatherv(local_for_mpi.data() + column * local_for_mpi.stride(1), local_rows(), mpi_type<value_type>::get(),
+                     global_for_mpi.data() + column * global_for_mpi.stride(1), counts.data(), displacements.data(),
                      mpi_type<value_type>::get(), communicator_.get());
     }
-    if (global_for_mpi.data() != global.data()) Kokkos::deep_copy(space_, global, global_for_mpi);
+    if (global_for_mpi.data() != global.data()) {
+      Kokkos::deep_copy(space_, global, global_for_mpi);
+      space_.fence();  // the host buffer is reused (or released) after this: the copy must have read it
+    }
   }
 
   /// A new zero-filled block of local_rows() x columns.
@@ -173,13 +186,32 @@ class DistributedOperator {
   }
 
  private:
-  /// The View itself when MPI can access its memory, else a host copy of it.
+  using host_block_type = Kokkos::View<scalar_type**, Kokkos::LayoutLeft, Kokkos::HostSpace>;
+
+  /// The View itself when MPI can access its memory, else its `columns` columns in host memory: a column range of
+  /// `staging` (reallocated as rows x columns when too small) for scalar_type blocks, else a new host copy. copy_in
+  /// says whether the View's values are needed there (the local block) or will be overwritten (the global block).
   template <class View>
-  static auto mpi_view(View const& view) {
+  static auto mpi_view(View const& view, [[maybe_unused]] host_block_type& staging,
+                       [[maybe_unused]] char const* staging_label, [[maybe_unused]] std::int64_t rows,
+                       [[maybe_unused]] int columns, [[maybe_unused]] bool copy_in) {
+    using value_type = typename View::non_const_value_type;
     if constexpr (detail::mpi_can_access_v<typename View::memory_space>) {
       return view;
+    } else if constexpr (std::is_same_v<value_type, scalar_type>) {
+      if (staging.extent(0) != static_cast<std::size_t>(rows) ||
+          staging.extent(1) < static_cast<std::size_t>(columns)) {
+        staging =
+            host_block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(staging_label)), rows, columns);
+      }
+      auto const host = Kokkos::subview(staging, Kokkos::ALL, Kokkos::make_pair(0, columns));
+      if (copy_in) Kokkos::deep_copy(host, view);  // synchronous: MPI reads it next
+      return host;
     } else {
-      return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), view);
+      Kokkos::View<value_type**, Kokkos::LayoutLeft, Kokkos::HostSpace> host(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::mpi_copy"), rows, columns);
+      if (copy_in) Kokkos::deep_copy(host, view);
+      return host;
     }
   }
 
@@ -190,6 +222,9 @@ class DistributedOperator {
   RowPartition partition_ = RowPartition::balanced(1, 1);
   block_type points_;
   mutable block_type gathered_;
+  /// Host staging of allgather_rows when MPI cannot access MemorySpace (unused otherwise).
+  mutable host_block_type staging_local_;
+  mutable host_block_type staging_global_;
 };
 
 }  // namespace kernelsolve
