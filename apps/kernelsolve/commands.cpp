@@ -62,6 +62,20 @@ void require_enough_points(Communicator const& comm, InputArray const& points) {
   }
 }
 
+/// The last phase of solve and predict: write this rank's rows of the result, then the report.
+int write_result(Communicator const& comm, Report& report, io::ArrayLocation const& out, std::string const& name,
+                 RowBlock const& block, InputArray const& shaped_like, std::string const& precision,
+                 std::string const& report_path, std::vector<double> const& rows) {
+  {
+    Report::Phase phase(report, "write");
+    write_output(comm, out, block, shaped_like.shape.columns, shaped_like.shape.one_dimensional,
+                 element_type_of(precision), rows);
+  }
+  print("Wrote %s\n", name.c_str());
+  report.write(report_path);
+  return 0;
+}
+
 void print_kernel(KernelChoice const& choice) {
   print("  kernel %s: k = %s, g = %g (sigma = %g)%s%s\n", std::string(to_string(choice.spec.family)).c_str(),
         std::string(formula_of(choice.spec.family)).c_str(), choice.spec.g, choice.sigma,
@@ -135,14 +149,8 @@ int run_solve(SolveOptions const& options) {
                                     " iterations: ", options.out, " not written"));
     return exit_not_converged;
   }
-  {
-    Report::Phase phase(report, "write");
-    write_output(comm, out, partition, right_hand_sides.shape.columns, right_hand_sides.shape.one_dimensional,
-                 element_type_of(solver.precision), coefficients);
-  }
-  print("Wrote %s\n", options.out.c_str());
-  report.write(solver.report);
-  return 0;
+  return write_result(comm, report, out, options.out, partition, right_hand_sides, solver.precision, solver.report,
+                      coefficients);
 }
 
 int run_predict(PredictOptions const& options) {
@@ -188,14 +196,8 @@ int run_predict(PredictOptions const& options) {
   auto const values = with_kernel(choice, solver.precision, [&](auto const& kernel) {
     return predict_rows(kernel, points, coefficients, new_points, report);
   });
-  {
-    Report::Phase phase(report, "write");
-    write_output(comm, out, new_partition, coefficients.shape.columns, coefficients.shape.one_dimensional,
-                 element_type_of(solver.precision), values);
-  }
-  print("Wrote %s\n", options.out.c_str());
-  report.write(solver.report);
-  return 0;
+  return write_result(comm, report, out, options.out, new_partition, coefficients, solver.precision, solver.report,
+                      values);
 }
 
 }  // namespace kernelsolve::app

@@ -2,6 +2,7 @@
 // what rank 0 read, and atomic output (a temporary file in the target's directory, renamed when all ranks succeed).
 #pragma once
 
+#include <kernelsolve/io/array_shape.hpp>
 #include <kernelsolve/io/file_error.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 
@@ -35,6 +36,23 @@ void on_every_rank(Communicator const& comm, std::string const& path, Step&& ste
 void broadcast_from_root(Communicator const& comm, std::int64_t* values, int count);
 /// Collective: the text of rank 0, on every rank.
 std::string broadcast_from_root(Communicator const& comm, std::string text);
+
+/// Collective: the shape that inspect() finds on rank 0 (where only rank 0 reads the file), on every rank; or the
+/// same FileError on every rank.
+template <class Inspect>
+ArrayShape shape_from_root(Communicator const& comm, std::string const& path, Inspect&& inspect) {
+  std::int64_t values[4] = {0, 0, 0, 0};
+  on_every_rank(comm, path, [&] {
+    if (comm.rank() != 0) return;
+    ArrayShape const shape = inspect();
+    values[0] = shape.rows;
+    values[1] = shape.columns;
+    values[2] = shape.one_dimensional;
+    values[3] = static_cast<std::int64_t>(shape.element_type);
+  });
+  broadcast_from_root(comm, values, 4);
+  return ArrayShape{values[0], values[1], values[2] != 0, static_cast<ElementType>(values[3])};
+}
 
 /// Text for errno, e.g. "No such file or directory".
 std::string system_error_text(int error_number);

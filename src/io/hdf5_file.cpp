@@ -146,17 +146,7 @@ void select_rows(hid_t space, std::int64_t columns, std::int64_t first_row, std:
 }  // namespace
 
 ArrayShape inspect_hdf5(Communicator const& comm, std::string const& path, std::string const& dataset) {
-  std::int64_t values[4] = {0, 0, 0, 0};
-  on_every_rank(comm, path, [&] {
-    if (comm.rank() != 0) return;
-    ArrayShape const shape = inspect_on_this_rank(path, dataset);
-    values[0] = shape.rows;
-    values[1] = shape.columns;
-    values[2] = shape.one_dimensional;
-    values[3] = static_cast<std::int64_t>(shape.element_type);
-  });
-  broadcast_from_root(comm, values, 4);
-  return ArrayShape{values[0], values[1], values[2] != 0, static_cast<ElementType>(values[3])};
+  return shape_from_root(comm, path, [&] { return inspect_on_this_rank(path, dataset); });
 }
 
 std::vector<double> read_hdf5_rows(Communicator const& comm, std::string const& path, std::string const& dataset_name,

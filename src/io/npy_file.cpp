@@ -91,17 +91,7 @@ std::string mpi_error_text(int code) {
 }  // namespace
 
 ArrayShape inspect_npy(Communicator const& comm, std::string const& path) {
-  std::int64_t values[4] = {0, 0, 0, 0};
-  on_every_rank(comm, path, [&] {
-    if (comm.rank() != 0) return;
-    ArrayShape const shape = shape_of(read_header(path));
-    values[0] = shape.rows;
-    values[1] = shape.columns;
-    values[2] = shape.one_dimensional;
-    values[3] = static_cast<std::int64_t>(shape.element_type);
-  });
-  broadcast_from_root(comm, values, 4);
-  return ArrayShape{values[0], values[1], values[2] != 0, static_cast<ElementType>(values[3])};
+  return shape_from_root(comm, path, [&] { return shape_of(read_header(path)); });
 }
 
 std::vector<double> read_npy_rows(Communicator const& comm, std::string const& path, ArrayShape const& shape,
