@@ -5,6 +5,8 @@
 //   app_fixture check-predict DIR C Y [FAMILY]  Y (written by `kernelsolve predict`) vs brute-force K(xn, x) C
 //   app_fixture compare A B                     the arrays A and B are equal (shape and values)
 // Run as one process. Prints the measured difference; exits non-zero when it exceeds the tolerance.
+#include "harness/npy_bytes.hpp"
+
 #include <kernelsolve/io/array_file.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
 #include <kernelsolve/reference/dense.hpp>
@@ -85,12 +87,9 @@ void make(kernelsolve::Communicator const& comm, std::string const& dir) {
     std::ofstream(dir + "/x_truncated.npy", std::ios::binary) << bytes.substr(0, 128 + 100);
   }
   {  // int32 data: a valid .npy of an unsupported dtype
-    std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': (4, 2), }";
-    header.append(128 - 10 - header.size() - 1, ' ');
-    header += '\n';
-    std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8);
-    bytes += header + std::string(32, '\0');
-    std::ofstream(dir + "/x_int32.npy", std::ios::binary) << bytes;
+    std::ofstream(dir + "/x_int32.npy", std::ios::binary)
+        << kernelsolve::test::npy_header("{'descr': '<i4', 'fortran_order': False, 'shape': (4, 2), }")
+        << std::string(32, '\0');
   }
 }
 

@@ -6,6 +6,7 @@
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/reference/dense.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
+#include <kernelsolve/solver/convergence.hpp>
 
 #include <cmath>
 #include <random>
@@ -88,6 +89,14 @@ template <class Scalar>
 DistributedProblem<Scalar> make_problem(MPI_Comm comm, std::int64_t n, int dimension, int columns, Scalar sigma,
                                         Scalar alpha, std::uint64_t seed = 5) {
   return make_problem_with_kernel(comm, Gaussian<Scalar>::from_sigma(sigma), n, dimension, columns, alpha, seed);
+}
+
+/// Default stopping criteria with relative tolerance rtol (and max_iterations).
+inline StoppingCriteria with_rtol(double rtol, int max_iterations = 10000) {
+  StoppingCriteria criteria;
+  criteria.relative_tolerance = rtol;
+  criteria.max_iterations = max_iterations;
+  return criteria;
 }
 
 inline int world_size() {

@@ -7,6 +7,7 @@
 #include <kernelsolve/operator/row_partition.hpp>
 
 #include "harness/expect_error.hpp"
+#include "harness/npy_bytes.hpp"
 #include "harness/rank_counts.hpp"
 
 #include <gtest/gtest.h>
@@ -162,13 +163,7 @@ TEST_F(ArrayFiles, CsvRoundTripsOnEveryRankCount) {
 
 /// A .npy file made by hand: header of the given version around the dict, then the data bytes.
 std::string npy_file(std::string const& dict, std::string const& data, int major_version = 1) {
-  std::size_t const preamble = major_version == 1 ? 10 : 12;
-  std::string text = dict;
-  text.append((64 - (preamble + text.size() + 1) % 64) % 64, ' ');
-  text += '\n';
-  std::string header = std::string("\x93NUMPY") + static_cast<char>(major_version) + '\0';
-  for (std::size_t k = 0; k < preamble - 8; ++k) header += static_cast<char>((text.size() >> (8 * k)) & 0xff);
-  return header + text + data;
+  return kernelsolve::test::npy_header(dict, major_version) + data;
 }
 
 template <class Scalar>

@@ -12,18 +12,13 @@
 
 namespace {
 
+using kernelsolve::test::with_rtol;
+
 using kernelsolve::ConvergenceReason;
 using kernelsolve::InvalidArgument;
 using kernelsolve::StoppingCriteria;
 using kernelsolve::reference::HostMatrix;
 using kernelsolve::test::make_problem;
-
-StoppingCriteria with_rtol(double rtol, int max_iterations = 10000) {
-  StoppingCriteria criteria;
-  criteria.relative_tolerance = rtol;
-  criteria.max_iterations = max_iterations;
-  return criteria;
-}
 
 TEST(ConjugateGradient, DoubleMatchesDenseDirectSolve) {
   auto problem = make_problem<double>(MPI_COMM_WORLD, 157, 2, 2, 0.2, 0.01);

@@ -17,13 +17,9 @@
 
 namespace {
 
-using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::with_rtol;
 
-kernelsolve::StoppingCriteria with_rtol(double rtol) {
-  kernelsolve::StoppingCriteria criteria;
-  criteria.relative_tolerance = rtol;
-  return criteria;
-}
+using kernelsolve::reference::HostMatrix;
 
 template <class Kernel>
 class FamilySolve : public ::testing::Test {};

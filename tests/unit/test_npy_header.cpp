@@ -1,5 +1,7 @@
 // The .npy header parser and writer on their own (no files, no MPI): valid headers of every version, numpy's exact
 // output, and one test per malformed or unsupported header.
+#include "harness/npy_bytes.hpp"
+
 #include <kernelsolve/io/npy_header.hpp>
 
 #include "harness/expect_error.hpp"
@@ -15,16 +17,7 @@ using kernelsolve::io::format_npy_header;
 using kernelsolve::io::NpyHeaderError;
 using kernelsolve::io::parse_npy_header;
 
-/// A header as numpy writes it (version 1.0 has a 2-byte length, 2.0 and 3.0 a 4-byte one), padded to 64.
-std::string npy_header(std::string const& dict, int major_version = 1) {
-  std::size_t const preamble = major_version == 1 ? 10 : 12;
-  std::string text = dict;
-  text.append((64 - (preamble + text.size() + 1) % 64) % 64, ' ');
-  text += '\n';
-  std::string header = std::string("\x93NUMPY") + static_cast<char>(major_version) + '\0';
-  for (std::size_t k = 0; k < preamble - 8; ++k) header += static_cast<char>((text.size() >> (8 * k)) & 0xff);
-  return header + text;
-}
+using kernelsolve::test::npy_header;
 
 TEST(NpyHeader, ParsesNumpysVersion1Header) {
   auto const header = parse_npy_header(npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (5, 2), }"));
