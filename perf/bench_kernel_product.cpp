@@ -1,5 +1,7 @@
-// Throughput of the local kernel product out = K(x, x) b (D = 2, Dv = 2) in kernel pairs per second, for float and
-// double, for the Gaussian beside a plain loop with libm's exp as the baseline, and for every other kernel family.
+// Throughput of the local kernel product out = K(x, x) b (D = 2, Dv = 2) in kernel pairs per second, for every kernel
+// family in float and double, each beside the plain loop a user would write (Kokkos parallel_for, libm exp/sqrt),
+// with the SIMD ISA the benchmark was compiled for and pairs/s per core per GHz (the clock read once at start).
+#include <kernelsolve/detail/simd_width.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/version.hpp>
@@ -8,13 +10,30 @@
 #include <Kokkos_Core.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 namespace {
 
 constexpr int dimension = 2;
 constexpr int columns = 2;
+
+/// The clock in GHz from /proc/cpuinfo ("cpu MHz" of the first CPU), or 0 where it cannot be read.
+double read_clock_ghz() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("cpu MHz", 0) == 0) {
+      auto const colon = line.find(':');
+      if (colon != std::string::npos) return std::stod(line.substr(colon + 1)) / 1000.0;
+    }
+  }
+  return 0;
+}
+
+double const clock_ghz = read_clock_ghz();
 
 template <class Scalar>
 struct ProductData {
@@ -36,14 +55,19 @@ struct ProductData {
 };
 
 void report_pairs(benchmark::State& state, int n) {
-  state.counters["pairs/s"] =
-      benchmark::Counter(static_cast<double>(n) * n, benchmark::Counter::kIsIterationInvariantRate);
+  double const pairs = static_cast<double>(n) * n;
+  state.counters["pairs/s"] = benchmark::Counter(pairs, benchmark::Counter::kIsIterationInvariantRate);
+  if (clock_ghz > 0) {
+    double const cores = Kokkos::DefaultExecutionSpace().concurrency();
+    state.counters["pairs/s/core/GHz"] =
+        benchmark::Counter(pairs / (cores * clock_ghz * 1e9), benchmark::Counter::kIsIterationInvariantRate);
+  }
   state.counters["N"] = n;
 }
 
 /// kernelsolve::kernel_product with `Kernel` (sigma = 0.1) on the default execution space.
 template <class Kernel>
-void kernel_product_of(benchmark::State& state) {
+void kernelsolve_product(benchmark::State& state) {
   using Scalar = typename Kernel::value_type;
   int const n = static_cast<int>(state.range(0));
   ProductData<Scalar> data(n);
@@ -56,63 +80,102 @@ void kernel_product_of(benchmark::State& state) {
   report_pairs(state, n);
 }
 
-/// The straightforward loop a user would write: Kokkos parallel_for over rows, libm exp, no lane blocking.
-template <class Scalar>
-void plain_loop_libm_exp(benchmark::State& state) {
+// phi(u) of each family as a user writes it with libm (the baseline: std::exp and std::sqrt calls).
+struct PlainGaussian {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    return std::exp(-u);
+  }
+};
+struct PlainLaplacian {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    return std::exp(-std::sqrt(u));
+  }
+};
+struct PlainMatern32 {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    Scalar const s = std::sqrt(3 * u);
+    return (1 + s) * std::exp(-s);
+  }
+};
+struct PlainMatern52 {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    Scalar const s = std::sqrt(5 * u);
+    return (1 + s + s * s / 3) * std::exp(-s);
+  }
+};
+struct PlainCauchy {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    return 1 / (1 + u);
+  }
+};
+struct PlainInverseMultiquadric {
+  template <class Scalar>
+  Scalar operator()(Scalar u) const {
+    return 1 / std::sqrt(1 + u);
+  }
+};
+
+/// The straightforward loop: Kokkos parallel_for over rows, phi from libm, no lane blocking.
+template <class Kernel, class Phi>
+void plain_loop(benchmark::State& state) {
+  using Scalar = typename Kernel::value_type;
   int const n = static_cast<int>(state.range(0));
   ProductData<Scalar> data(n);
-  Scalar const g = kernelsolve::Gaussian<Scalar>::from_sigma(Scalar(0.1)).g;
+  Scalar const g = Kernel::from_sigma(Scalar(0.1)).g;
   auto const points = data.points;
   auto const weights = data.weights;
   auto const out = data.out;
+  Phi const phi{};
   for (auto _ : state) {
-    Kokkos::parallel_for(
-        "plain_loop", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(int i) {
-          Scalar sum0 = 0, sum1 = 0;
-          for (int j = 0; j < n; ++j) {
-            Scalar const dx = points(i, 0) - points(j, 0);
-            Scalar const dy = points(i, 1) - points(j, 1);
-            Scalar const k = std::exp(-g * (dx * dx + dy * dy));
-            sum0 += k * weights(j, 0);
-            sum1 += k * weights(j, 1);
-          }
-          out(i, 0) = sum0;
-          out(i, 1) = sum1;
-        });
+    Kokkos::parallel_for("plain_loop", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, n), [=](int i) {
+      Scalar sum0 = 0, sum1 = 0;
+      for (int j = 0; j < n; ++j) {
+        Scalar const dx = points(i, 0) - points(j, 0);
+        Scalar const dy = points(i, 1) - points(j, 1);
+        Scalar const k = phi(g * (dx * dx + dy * dy));
+        sum0 += k * weights(j, 0);
+        sum1 += k * weights(j, 1);
+      }
+      out(i, 0) = sum0;
+      out(i, 1) = sum1;
+    });
     Kokkos::fence();
   }
   report_pairs(state, n);
 }
 
-/// product_<family><float> and <double> at every size.
-template <template <class> class Family>
-void register_family(std::string const& name, long n) {
-  benchmark::RegisterBenchmark(("product_" + name + "<float>").c_str(), kernel_product_of<Family<float>>)
-      ->Arg(n)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark(("product_" + name + "<double>").c_str(), kernel_product_of<Family<double>>)
-      ->Arg(n)
-      ->UseRealTime();
+/// product/<family>/<scalar>/{kernelsolve,plain_loop} at every size, side by side.
+template <template <class> class Family, class Phi>
+void register_family(std::string const& family, std::initializer_list<long> sizes) {
+  for (long n : sizes) {
+    auto const add = [&](std::string const& scalar, auto* ours, auto* plain) {
+      benchmark::RegisterBenchmark(("product/" + family + "/" + scalar + "/kernelsolve").c_str(), ours)
+          ->Arg(n)
+          ->UseRealTime();
+      if constexpr (std::is_same_v<Kokkos::DefaultExecutionSpace, Kokkos::DefaultHostExecutionSpace>) {
+        benchmark::RegisterBenchmark(("product/" + family + "/" + scalar + "/plain_loop").c_str(), plain)
+            ->Arg(n)
+            ->UseRealTime();
+      }
+    };
+    add("float", kernelsolve_product<Family<float>>, plain_loop<Family<float>, Phi>);
+    add("double", kernelsolve_product<Family<double>>, plain_loop<Family<double>, Phi>);
+  }
 }
 
 void register_benchmarks() {
-  for (long n : {1000L, 10000L, 40000L}) {
-    benchmark::RegisterBenchmark("kernelsolve_product<float>", kernel_product_of<kernelsolve::Gaussian<float>>)
-        ->Arg(n)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark("kernelsolve_product<double>", kernel_product_of<kernelsolve::Gaussian<double>>)
-        ->Arg(n)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark("plain_loop_libm_exp<float>", plain_loop_libm_exp<float>)->Arg(n)->UseRealTime();
-    benchmark::RegisterBenchmark("plain_loop_libm_exp<double>", plain_loop_libm_exp<double>)->Arg(n)->UseRealTime();
-  }
-  for (long n : {1000L, 10000L, 40000L}) {
-    register_family<kernelsolve::Laplacian>("laplacian", n);
-    register_family<kernelsolve::Matern32>("matern32", n);
-    register_family<kernelsolve::Matern52>("matern52", n);
-    register_family<kernelsolve::Cauchy>("cauchy", n);
-    register_family<kernelsolve::InverseMultiquadric>("inverse_multiquadric", n);
-  }
+  auto const sizes = {1000L, 10000L, 40000L};
+  register_family<kernelsolve::Gaussian, PlainGaussian>("gaussian", sizes);
+  register_family<kernelsolve::Laplacian, PlainLaplacian>("laplacian", sizes);
+  register_family<kernelsolve::Matern32, PlainMatern32>("matern32", sizes);
+  register_family<kernelsolve::Matern52, PlainMatern52>("matern52", sizes);
+  register_family<kernelsolve::Cauchy, PlainCauchy>("cauchy", sizes);
+  register_family<kernelsolve::InverseMultiquadric, PlainInverseMultiquadric>("inverse_multiquadric", sizes);
 }
 
 }  // namespace
@@ -120,10 +183,16 @@ void register_benchmarks() {
 int main(int argc, char** argv) {
   Kokkos::ScopeGuard kokkos(argc, argv);
   benchmark::Initialize(&argc, argv);
+  std::ostringstream clock;
+  clock << clock_ghz;
   benchmark::AddCustomContext("kernelsolve", kernelsolve::version_string);
   benchmark::AddCustomContext("kokkos_version", std::to_string(KOKKOS_VERSION));
   benchmark::AddCustomContext("execution_space", Kokkos::DefaultExecutionSpace::name());
   benchmark::AddCustomContext("concurrency", std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
+  benchmark::AddCustomContext("simd_isa", kernelsolve::detail::simd_isa_name);
+  benchmark::AddCustomContext("simd_lanes_float", std::to_string(kernelsolve::detail::simd_lanes_v<float>));
+  benchmark::AddCustomContext("simd_lanes_double", std::to_string(kernelsolve::detail::simd_lanes_v<double>));
+  benchmark::AddCustomContext("clock_GHz", clock.str());
   benchmark::AddCustomContext("problem", "sigma=0.1, D=2, Dv=2, points uniform in [0,1]^2");
   register_benchmarks();
   benchmark::RunSpecifiedBenchmarks();

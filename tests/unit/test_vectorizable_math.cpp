@@ -1,4 +1,5 @@
 // The vectorizable exp and sqrt used by kernels on host spaces, against std::exp and std::sqrt over their ranges.
+#include <kernelsolve/detail/bitwise_select.hpp>
 #include <kernelsolve/detail/fast_exp.hpp>
 #include <kernelsolve/detail/fast_sqrt.hpp>
 
@@ -73,6 +74,69 @@ TEST(VectorizableSqrt, ZeroNanAndInfinity) {
   double const root_of_infinity = kernelsolve::detail::vectorizable_sqrt(std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isfinite(root_of_infinity));
   EXPECT_NEAR(root_of_infinity, std::sqrt(std::numeric_limits<double>::max()), 1e-15 * root_of_infinity);
+}
+
+template <class Scalar>
+class BitwiseSelect : public ::testing::Test {};
+using SelectScalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(BitwiseSelect, SelectScalars);
+
+TYPED_TEST(BitwiseSelect, LessThanMaskIsTheComparison) {
+  using Scalar = TypeParam;
+  using kernelsolve::detail::less_than_mask;
+  constexpr auto all = ~kernelsolve::detail::bits_of_t<Scalar>(0);
+  Scalar const inf = std::numeric_limits<Scalar>::infinity();
+  Scalar const nan = std::numeric_limits<Scalar>::quiet_NaN();
+  Scalar const tiny = std::numeric_limits<Scalar>::denorm_min();
+  Scalar const values[] = {-inf,         Scalar(-1e30), Scalar(-1), -tiny,
+                           Scalar(-0.0), Scalar(0),     tiny,       std::numeric_limits<Scalar>::min(),
+                           Scalar(1),    Scalar(1e30),  inf};
+  Scalar const bounds[] = {Scalar(-708.39), Scalar(-87.3),
+                           Scalar(0),       std::numeric_limits<Scalar>::min(),
+                           Scalar(88),      std::numeric_limits<Scalar>::max()};
+  for (Scalar a : values) {
+    for (Scalar b : bounds) EXPECT_EQ(less_than_mask(a, b), a < b ? all : 0) << a << " < " << b;
+  }
+  for (Scalar b : bounds) EXPECT_EQ(less_than_mask(nan, b), 0u) << "NaN < " << b;
+}
+
+TYPED_TEST(BitwiseSelect, SelectsEitherOperandBitForBit) {
+  using Scalar = TypeParam;
+  using kernelsolve::detail::select_if_less;
+  Scalar const nan = std::numeric_limits<Scalar>::quiet_NaN();
+  EXPECT_EQ(select_if_less(Scalar(1), Scalar(2), Scalar(-0.0), nan), Scalar(0));
+  EXPECT_TRUE(std::signbit(select_if_less(Scalar(1), Scalar(2), Scalar(-0.0), nan)));
+  EXPECT_TRUE(std::isnan(select_if_less(Scalar(3), Scalar(2), Scalar(-0.0), nan)));
+  EXPECT_EQ(select_if_less(Scalar(2), Scalar(2), Scalar(5), Scalar(7)), Scalar(7));  // not less when equal
+}
+
+TEST(VectorizableExp, NanStaysNanAndInfinityIsClamped) {
+  EXPECT_TRUE(std::isnan(kernelsolve::detail::vectorizable_exp(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isnan(kernelsolve::detail::vectorizable_exp(std::numeric_limits<double>::quiet_NaN())));
+  // +inf (and anything above 88 / 709) gives exp(88) / exp(709): finite, as before the vectorization work.
+  EXPECT_EQ(kernelsolve::detail::vectorizable_exp(std::numeric_limits<float>::infinity()),
+            kernelsolve::detail::vectorizable_exp(88.0f));
+  EXPECT_EQ(kernelsolve::detail::vectorizable_exp(std::numeric_limits<double>::infinity()),
+            kernelsolve::detail::vectorizable_exp(709.0));
+  EXPECT_NEAR(kernelsolve::detail::vectorizable_exp(709.0), std::exp(709.0), 2e-16 * std::exp(709.0));
+}
+
+TEST(VectorizableExp, OfNonpositiveEqualsTheGeneralOneBitForBit) {
+  using kernelsolve::detail::vectorizable_exp;
+  using kernelsolve::detail::vectorizable_exp_of_nonpositive;
+  for (int s = 0; s <= 200000; ++s) {
+    float const x = -100.0f * static_cast<float>(s) / 200000.0f;
+    ASSERT_EQ(vectorizable_exp_of_nonpositive(x), vectorizable_exp(x)) << x;
+    double const y = -800.0 * s / 200000.0;
+    ASSERT_EQ(vectorizable_exp_of_nonpositive(y), vectorizable_exp(y)) << y;
+  }
+  EXPECT_EQ(vectorizable_exp_of_nonpositive(-std::numeric_limits<float>::infinity()), 0.0f);
+  EXPECT_EQ(vectorizable_exp_of_nonpositive(-std::numeric_limits<double>::infinity()), 0.0);
+  EXPECT_EQ(vectorizable_exp_of_nonpositive(-1e30f), 0.0f);
+  EXPECT_EQ(vectorizable_exp_of_nonpositive(-1e300), 0.0);
+  // A NaN stays NaN whatever its sign (-u of a NaN u flips it): a NaN point must not vanish from a product.
+  EXPECT_TRUE(std::isnan(vectorizable_exp_of_nonpositive(-std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isnan(vectorizable_exp_of_nonpositive(-std::numeric_limits<double>::quiet_NaN())));
 }
 
 }  // namespace

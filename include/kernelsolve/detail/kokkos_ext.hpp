@@ -14,6 +14,15 @@
 #define KS_DEVICE_COMPILATION_PASS 0
 #endif
 
+// Forces a lambda to be inlined into its caller on host compilers (the per-source bodies of the lane-blocked loops:
+// Clang keeps a large one, such as a Laplacian gradient's, as a call per source, and the loop stays scalar). Empty
+// for device compilers, whose host loops are not the hot path.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(__HIPCC__)
+#define KS_FORCEINLINE_LAMBDA __attribute__((always_inline))
+#else
+#define KS_FORCEINLINE_LAMBDA
+#endif
+
 namespace kernelsolve {
 namespace detail {
 

@@ -2,6 +2,7 @@
 // Gaussian, Laplacian, Matern32, Matern52, Cauchy, InverseMultiquadric, each with its derivatives.
 #pragma once
 
+#include <kernelsolve/detail/bitwise_select.hpp>
 #include <kernelsolve/detail/fast_exp.hpp>
 #include <kernelsolve/detail/fast_sqrt.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
@@ -15,13 +16,14 @@ namespace kernelsolve {
 
 namespace detail {
 
-/// exp(x): the vectorizable one on host spaces (libm's exp blocks vectorization), the native one on devices.
+/// exp(x) for x <= 0 (every profile takes exp of minus something >= 0): the vectorizable one on host spaces (libm's
+/// exp blocks vectorization), the native one on devices.
 template <class Scalar>
 KOKKOS_INLINE_FUNCTION Scalar radial_exp(Scalar x) {
 #if KS_DEVICE_COMPILATION_PASS
   return kmath::exp(x);
 #else
-  return vectorizable_exp(x);
+  return vectorizable_exp_of_nonpositive(x);
 #endif
 }
 
@@ -33,6 +35,17 @@ KOKKOS_INLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
   return kmath::sqrt(x);
 #else
   return vectorizable_sqrt(x);
+#endif
+}
+
+/// a < b ? if_less : otherwise: branch-free on host spaces (a ?: there keeps the loop from vectorizing on ISAs
+/// without masked instructions, see bitwise_select.hpp), a plain ?: on devices.
+template <class Scalar>
+KOKKOS_INLINE_FUNCTION Scalar radial_select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
+#if KS_DEVICE_COMPILATION_PASS
+  return a < b ? if_less : otherwise;
+#else
+  return select_if_less(a, b, if_less, otherwise);
 #endif
 }
 
@@ -64,7 +77,7 @@ struct LaplacianProfile {
   template <class Scalar>
   KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
     Scalar const root = radial_sqrt(u);
-    return u > Scalar(0) ? -radial_exp(-root) / (Scalar(2) * root) : Scalar(0);
+    return radial_select_if_less(Scalar(0), u, -radial_exp(-root) / (Scalar(2) * root), Scalar(0));
   }
 };
 

@@ -6,6 +6,7 @@
 #include <kernelsolve/product/detail/row_product.hpp>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace kernelsolve {
 namespace detail {
@@ -15,12 +16,14 @@ inline constexpr int max_coordinates_per_pass = 3;
 
 /// For one target row i and the coordinates d = first_coordinate + w, w < Coordinates:
 ///   gradient(i, d) = sum_j 2 k'(r2_ij) (u_i . v_j) (t_i,d - s_j,d)      (dB/dt_i,d)
-///   parameter(i)   = sum_j dk/dg(r2_ij) (u_i . v_j)                      (row i's part of dB/dg; first pass only)
-template <int Dimension, int Coordinates, int Lanes, class Kernel, class Targets, class Sources, class TargetWeights,
-          class SourceWeights, class Gradient, class Parameter>
+///   parameter(i)   = sum_j dk/dg(r2_ij) (u_i . v_j)                      (row i's part of dB/dg; WithParameter only)
+/// Columns > 0 fixes Dv at compile time (0: read at run time). Why both are template parameters: a run-time loop
+/// over the columns or a run-time branch inside the source loop keeps the compiler from vectorizing it.
+template <int Dimension, int Coordinates, int Columns, bool WithParameter, int Lanes, class Kernel, class Targets,
+          class Sources, class TargetWeights, class SourceWeights, class Gradient, class Parameter>
 struct RowGradient {
   using scalar_type = typename Kernel::value_type;
-  static constexpr bool has_parameter = has_parameter_derivative<Kernel>::value;
+  static constexpr int width = Coordinates + (WithParameter ? 1 : 0);
 
   Kernel kernel;
   Targets targets;
@@ -28,36 +31,41 @@ struct RowGradient {
   TargetWeights target_weights;
   SourceWeights source_weights;
   Gradient gradient;
-  Parameter parameter;  // extent 0: not wanted
+  Parameter parameter;  // written only WithParameter
   int first_coordinate;
   int dimension;
   int source_count;
 
-  KOKKOS_INLINE_FUNCTION void operator()(int i) const {
+  // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
-    int const columns = static_cast<int>(target_weights.extent(1));
-    bool const wants_parameter = has_parameter && first_coordinate == 0 && parameter.extent(0) > 0;
-    scalar_type sums[Coordinates + 1];
+    int const columns = Columns > 0 ? Columns : static_cast<int>(target_weights.extent(1));
+    scalar_type target_weight[Columns > 0 ? Columns : 1] = {};
+    if constexpr (Columns > 0) {
+      for (int c = 0; c < Columns; ++c) target_weight[c] = target_weights(i, c);
+    }
+    scalar_type sums[width];
     lane_blocked_sum<Lanes>(
         source_count,
-        [&](int j, scalar_type(&terms)[Coordinates + 1]) {
+        [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
           scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
           scalar_type weight = 0;  // u_i . v_j
-          for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+          if constexpr (Columns > 0) {
+            for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
+          } else {
+            for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+          }
           scalar_type const slope = 2 * kernel.derivative(r2) * weight;
           for (int w = 0; w < Coordinates; ++w) {
             int const d = first_coordinate + w;
             terms[w] = slope * (targets(i, d) - sources(j, d));
           }
-          terms[Coordinates] = 0;
-          if constexpr (has_parameter) {
-            if (wants_parameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
-          }
+          if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
         },
         sums);
     for (int w = 0; w < Coordinates; ++w) gradient(i, first_coordinate + w) = sums[w];
-    if (wants_parameter) parameter(i) = sums[Coordinates];
+    if constexpr (WithParameter) parameter(i) = sums[Coordinates];
   }
 };
 
@@ -69,19 +77,42 @@ void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets con
   using scalar_type = typename Kernel::value_type;
   constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
   int const dimension = static_cast<int>(targets.extent(1));
+  int const column_count = static_cast<int>(target_weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
   int const source_count = static_cast<int>(sources.extent(0));
-  dispatch_dimension(dimension, [&](auto dimension_constant) {
-    for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
-      dispatch_count<max_coordinates_per_pass>(dimension - first, [&](auto coordinates_constant) {
-        using Functor = RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value, lanes,
-                                    Kernel, Targets, Sources, TargetWeights, SourceWeights, Gradient, Parameter>;
-        Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
-                             Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
-                             Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
-                                     first, dimension, source_count});
-      });
+  bool const wants_parameter = has_parameter_derivative<Kernel>::value && parameter.extent(0) > 0;
+  // Dv <= max_columns_per_pass is compiled as a constant (the weight loop unrolls); more columns are read at run time.
+  auto const dispatch_columns = [&](auto&& body) {
+    if (column_count > max_columns_per_pass) {
+      body(std::integral_constant<int, 0>{});
+    } else {
+      dispatch_count<max_columns_per_pass>(column_count, body);
     }
+  };
+  dispatch_dimension(dimension, [&](auto dimension_constant) {
+    dispatch_columns([&](auto columns_constant) {
+      for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
+        dispatch_count<max_coordinates_per_pass>(dimension - first, [&](auto coordinates_constant) {
+          auto const launch = [&](auto with_parameter) {
+            using Functor = RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value,
+                                        decltype(columns_constant)::value, decltype(with_parameter)::value, lanes,
+                                        Kernel, Targets, Sources, TargetWeights, SourceWeights, Gradient, Parameter>;
+            Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
+                                 Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+                                 Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
+                                         first, dimension, source_count});
+          };
+          // The parameter derivative, when wanted, rides along with the first pass over the coordinates.
+          if constexpr (has_parameter_derivative<Kernel>::value) {
+            if (wants_parameter && first == 0) {
+              launch(std::true_type{});
+              return;
+            }
+          }
+          launch(std::false_type{});
+        });
+      }
+    });
   });
 }
 

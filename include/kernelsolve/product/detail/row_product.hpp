@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/simd_width.hpp>
 
 #include <algorithm>
 #include <type_traits>
@@ -14,8 +15,9 @@ namespace detail {
 /// sums[w] = sum_{j < count} term_w(j), where body(j, terms) writes the Width terms of source j. Sources are taken
 /// Lanes at a time into independent partial sums: no dependency between lanes, so the compiler vectorizes them. The
 /// order of the additions depends only on count, so equal inputs give equal bits on any partition of the rows.
+/// Force-inlined: Clang otherwise keeps it as a call of its own, so the loop is not where the row functor is.
 template <int Lanes, class Scalar, int Width, class Body>
-KOKKOS_INLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
+KOKKOS_FORCEINLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
   Scalar partial[Width][Lanes] = {};
   int const blocked_count = count - count % Lanes;
   for (int block = 0; block < blocked_count; block += Lanes) {
@@ -64,9 +66,10 @@ KOKKOS_INLINE_FUNCTION Scalar squared_distance(Targets const& targets, Sources c
   return sum;
 }
 
-/// Independent source lanes per row: a multiple of the SIMD width on CPUs; GPUs vectorize across rows instead.
+/// Independent source lanes per row: simd_unroll registers of the compilation target on CPUs (simd_width.hpp); GPUs
+/// vectorize across rows instead.
 template <class ExecutionSpace, class Scalar>
-inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> ? 64 / int(sizeof(Scalar)) : 1;
+inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> ? simd_lanes_v<Scalar> : 1;
 
 /// Right-hand-side columns reduced together: each needs Lanes registers, so four keep the loop in registers.
 inline constexpr int max_columns_per_pass = 4;
@@ -86,13 +89,14 @@ struct RowProduct {
   int dimension;
   int source_count;
 
-  KOKKOS_INLINE_FUNCTION void operator()(int i) const {
+  // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
     scalar_type sums[Columns];
     lane_blocked_sum<Lanes>(
         source_count,
-        [&](int j, scalar_type(&terms)[Columns]) {
+        [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
           scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
           for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
         },

@@ -1,0 +1,63 @@
+// Branch-free selects for float and double, built from bit masks rather than from ?: or comparisons, so that the
+// selects of the vectorizable exp and sqrt stay straight-line code that the vectorizer takes on every ISA.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace kernelsolve {
+namespace detail {
+
+/// The unsigned integer with the bits of Scalar (float: 32, double: 64).
+template <class Scalar>
+using bits_of_t = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
+
+template <class Scalar>
+inline bits_of_t<Scalar> to_bits(Scalar x) {
+  bits_of_t<Scalar> bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits;
+}
+
+template <class Scalar>
+inline Scalar from_bits(bits_of_t<Scalar> bits) {
+  Scalar x;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+/// All ones when a < b, else all zeros (also when a or b is NaN), for finite b, from the bits of d = (a - b) + 0:
+/// its sign bit is exactly a < b in IEEE arithmetic (a - b is zero only for a = b, and + 0 turns the -0 of
+/// -0 - (+0) into +0), cleared when d is NaN (whatever the NaN's sign: exp(-u) of a NaN u must stay NaN).
+/// Why not -(a < b): with GCC's default -ftrapping-math a ?: on floating-point values is if-converted only where
+/// the target has masked instructions (AVX-512); elsewhere earlier passes sink the arithmetic that follows into the
+/// two arms and the loop keeps a branch (so on SSE, AVX2 and NEON the whole kernel loop stayed scalar), and turning
+/// a double comparison into a 64-bit integer has no SSE2 instruction. Subtractions, ands and shifts have one on
+/// every ISA.
+template <class Scalar>
+inline bits_of_t<Scalar> less_than_mask(Scalar a, Scalar b) {
+  using Bits = bits_of_t<Scalar>;
+  constexpr int sign_shift = 8 * sizeof(Scalar) - 1;
+  constexpr Bits magnitude_bits = ~Bits(0) >> 1;
+  constexpr Bits infinity_bits = sizeof(Scalar) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+  Bits const difference = to_bits((a - b) + Scalar(0));
+  // NaN: |d| > inf as integers, so inf - |d| wraps around and sets the top bit.
+  Bits const not_nan = ((infinity_bits - (difference & magnitude_bits)) >> sign_shift) ^ Bits(1);
+  return Bits(0) - ((difference >> sign_shift) & not_nan);
+}
+
+/// mask ? a : b bit by bit, for a mask of all ones or all zeros (less_than_mask).
+template <class Scalar>
+inline Scalar bitwise_select(bits_of_t<Scalar> mask, Scalar a, Scalar b) {
+  return from_bits<Scalar>((to_bits(a) & mask) | (to_bits(b) & ~mask));
+}
+
+/// a < b ? if_less : otherwise, branch-free (a < b as less_than_mask defines it).
+template <class Scalar>
+inline Scalar select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
+  return bitwise_select(less_than_mask(a, b), if_less, otherwise);
+}
+
+}  // namespace detail
+}  // namespace kernelsolve

@@ -1,0 +1,76 @@
+// The host hot loops of the kernel products and gradients, instantiated for every built-in family and both
+// precisions as extern "C" functions, so that check_vectorized.cmake can find each one in the assembly the compiler
+// writes for a given -march and count its packed and scalar floating-point instructions. Compiled with -S only
+// (never run), so it is checked for ISAs this machine does not have.
+#include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/product/detail/row_gradient.hpp>
+#include <kernelsolve/product/detail/row_product.hpp>
+
+#include <Kokkos_Core.hpp>
+
+namespace {
+
+template <class Scalar>
+using Block = Kokkos::View<Scalar**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
+template <class Scalar>
+using Column = Kokkos::View<Scalar*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
+
+// The seed's shape: D = 2 (compile-time), Dv = 2 columns, lanes from the target's SIMD width (simd_width.hpp).
+constexpr int dimension = 2;
+constexpr int columns = 2;
+
+/// out = K(points, points) weights for rows [0, rows): the loop row_product runs on each thread.
+// always_inline: the loop must sit in the ks_probe_* function whose assembly is checked (Clang would not inline it).
+template <class Kernel>
+[[gnu::always_inline]] inline void product_rows(Kernel kernel, Block<typename Kernel::value_type> points,
+                                                Block<typename Kernel::value_type> weights,
+                                                Block<typename Kernel::value_type> out) {
+  using Scalar = typename Kernel::value_type;
+  using Functor = kernelsolve::detail::RowProduct<dimension, columns, kernelsolve::detail::simd_lanes_v<Scalar>, Kernel,
+                                                  Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>>;
+  Functor const functor{kernel, points, points, weights, out, 0, dimension, static_cast<int>(points.extent(0))};
+  for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
+}
+
+/// dB/dt and dB/dg of B = sum_ij k(t_i, s_j) (u_i . v_j) for rows [0, rows): the loop row_gradient runs.
+template <class Kernel>
+[[gnu::always_inline]] inline void gradient_rows(Kernel kernel, Block<typename Kernel::value_type> points,
+                                                 Block<typename Kernel::value_type> u,
+                                                 Block<typename Kernel::value_type> gradient,
+                                                 Column<typename Kernel::value_type> parameter) {
+  using Scalar = typename Kernel::value_type;
+  using Functor =
+      kernelsolve::detail::RowGradient<dimension, dimension, columns, true, kernelsolve::detail::simd_lanes_v<Scalar>,
+                                       Kernel, Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>,
+                                       Block<Scalar>, Column<Scalar>>;
+  Functor const functor{kernel,   points,    points, u,         u,
+                        gradient, parameter, 0,      dimension, static_cast<int>(points.extent(0))};
+  for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
+}
+
+}  // namespace
+
+// ks_probe_<product|gradient>_<family>_<float|double>: the names check_vectorized.cmake looks for.
+#define KS_PROBE(family, Kernel, Scalar)                                                                               \
+  extern "C" __attribute__((noinline)) void ks_probe_product_##family##_##Scalar(                                      \
+      Scalar const* points, Scalar const* weights, Scalar* out, int rows) {                                            \
+    product_rows(kernelsolve::Kernel<Scalar>{Scalar(2)}, Block<Scalar>(const_cast<Scalar*>(points), rows, dimension),  \
+                 Block<Scalar>(const_cast<Scalar*>(weights), rows, columns), Block<Scalar>(out, rows, columns));       \
+  }                                                                                                                    \
+  extern "C" __attribute__((noinline)) void ks_probe_gradient_##family##_##Scalar(                                     \
+      Scalar const* points, Scalar const* u, Scalar* gradient, Scalar* parameter, int rows) {                          \
+    gradient_rows(kernelsolve::Kernel<Scalar>{Scalar(2)}, Block<Scalar>(const_cast<Scalar*>(points), rows, dimension), \
+                  Block<Scalar>(const_cast<Scalar*>(u), rows, columns), Block<Scalar>(gradient, rows, dimension),      \
+                  Column<Scalar>(parameter, rows));                                                                    \
+  }
+
+#define KS_PROBE_BOTH(family, Kernel) \
+  KS_PROBE(family, Kernel, float)     \
+  KS_PROBE(family, Kernel, double)
+
+KS_PROBE_BOTH(gaussian, Gaussian)
+KS_PROBE_BOTH(laplacian, Laplacian)
+KS_PROBE_BOTH(matern32, Matern32)
+KS_PROBE_BOTH(matern52, Matern52)
+KS_PROBE_BOTH(cauchy, Cauchy)
+KS_PROBE_BOTH(inverse_multiquadric, InverseMultiquadric)
