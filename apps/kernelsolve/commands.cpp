@@ -30,6 +30,7 @@ void validate(SolverOptions const& options) {
   KS_USER_REQUIRE(std::isfinite(options.criteria.absolute_tolerance) && options.criteria.absolute_tolerance >= 0,
                   "--atol must be finite and >= 0, got ", options.criteria.absolute_tolerance);
   KS_USER_REQUIRE(options.criteria.max_iterations >= 1, "--max-it must be >= 1, got ", options.criteria.max_iterations);
+  nystrom_rank_of(options);  // throws for a --rank that is neither a whole number nor auto
 }
 
 /// Float CG cannot get much below 1e-6; double can, and its gradients need it.
@@ -83,6 +84,20 @@ void print_kernel(KernelChoice const& choice) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options) {
+  if (options.rank == "auto") return std::nullopt;
+  std::size_t used = 0;
+  long long rank = 0;
+  try {
+    rank = std::stoll(options.rank, &used);
+  } catch (std::exception const&) {
+    used = 0;
+  }
+  KS_USER_REQUIRE(used > 0 && used == options.rank.size(), "--rank must be a whole number or auto, got '", options.rank,
+                  "'");
+  return static_cast<std::int64_t>(rank);
+}
 
 int run_demo(DemoOptions options) {
   validate(options.solver);

@@ -10,6 +10,8 @@
 
 #include <kernelsolve/solver/solve_result.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace kernelsolve::app {
@@ -32,6 +34,9 @@ std::vector<double> predict_rows(Kernel const& kernel, InputArray const& points,
 }  // namespace kernelsolve::app
 
 namespace kernelsolve::app {
+
+/// --rank as a number, or nothing for auto. \throws InvalidArgument when it is neither.
+std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options);
 
 /// The three commands; each returns the exit code (0, or exit_not_converged) and throws on bad input.
 int run_demo(DemoOptions options);

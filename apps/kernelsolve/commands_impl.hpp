@@ -57,6 +57,68 @@ inline SolveMonitor* monitor_for(SolverOptions const& options, PrintingMonitor& 
   return &progress;
 }
 
+/// The solver of a command: PCG with the preconditioner chosen by --preconditioner and --rank, built once (and
+/// reported) for the solve and the adjoint solve of the gradient; its workspace is shared by both.
+template <class Operator>
+class CommandSolver {
+ public:
+  CommandSolver(Operator const& op, SolverOptions const& options, Report& report) : solver_(op), options_(options) {
+    if (options.preconditioner == "nystrom") {
+      NystromOptions nystrom;
+      nystrom.rank = nystrom_rank_of(options);
+      {
+        Report::Phase phase(report, "preconditioner");
+        preconditioner_.emplace(op, nystrom, [&](NystromSummary const& so_far) {
+          if (options.monitor)
+            print("  nystrom rank %lld  tr(K - F F^T) = %.4e\n", static_cast<long long>(so_far.rank),
+                  so_far.residual_trace);
+        });
+      }
+      auto const& summary = preconditioner_->summary();
+      print(
+          "Preconditioner: nystrom (randomly pivoted Cholesky), rank %lld (%s: %s), tr(K - F F^T) = %.3e of "
+          "%.3e, setup %.3f s, %.1f MiB per rank\n",
+          static_cast<long long>(summary.rank), summary.automatic ? "auto" : "given", summary.rank_reason.c_str(),
+          summary.residual_trace, summary.initial_trace, summary.setup_seconds,
+          summary.factor_bytes / (1024.0 * 1024.0));
+      report["preconditioner"] = {{"name", "nystrom"},
+                                  {"rank", summary.rank},
+                                  {"automatic", summary.automatic},
+                                  {"rank_reason", summary.rank_reason},
+                                  {"residual_trace", summary.residual_trace},
+                                  {"initial_trace", summary.initial_trace},
+                                  {"shift", summary.shift},
+                                  {"rounds", summary.rounds},
+                                  {"candidates", summary.candidates},
+                                  {"setup_seconds", summary.setup_seconds},
+                                  {"factor_bytes", summary.factor_bytes}};
+    } else {
+      report["preconditioner"] = {{"name", "none"}};
+    }
+  }
+
+  [[nodiscard]] double setup_seconds() const {
+    return preconditioner_ ? preconditioner_->summary().setup_seconds : 0.0;
+  }
+
+  SolveResult solve(typename Operator::block_type const& b, typename Operator::block_type const& x,
+                    SolveMonitor* monitor) {
+    if (preconditioner_) return solver_.solve(b, x, options_.criteria, *preconditioner_, monitor);
+    return solver_.solve(b, x, options_.criteria, IdentityPreconditioner{}, monitor);
+  }
+
+  SolveGradient<Operator> gradient(typename Operator::block_type const& c, typename Operator::block_type const& e,
+                                   SolveMonitor* monitor) {
+    if (preconditioner_) return solve_gradient(solver_, *preconditioner_, c, e, options_.criteria, monitor);
+    return solve_gradient(solver_, IdentityPreconditioner{}, c, e, options_.criteria, monitor);
+  }
+
+ private:
+  ConjugateGradient<Operator> solver_;
+  SolverOptions const& options_;
+  std::optional<NystromPreconditioner<Operator>> preconditioner_;
+};
+
 }  // namespace detail
 
 template <class Kernel>
@@ -85,10 +147,11 @@ int run_demo_with(Kernel const& kernel, DemoOptions const& options, KernelChoice
   print("  N = %lld points in [0,1]^%d, Dv = %d right-hand sides, sigma = %g (g = %g), alpha = %g, %s\n",
         static_cast<long long>(options.points), options.dimension, options.columns, choice.sigma,
         static_cast<double>(kernel.g), solver.alpha, sizeof(Scalar) == 4 ? "float32" : "float64");
-  print("  %d MPI rank%s, Kokkos %s with %d threads per rank; rtol = %g, max iterations = %d\n", ranks,
-        ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
+  print("  %d MPI rank%s, Kokkos %s with %d threads per rank; rtol = %g, max iterations = %d, preconditioner %s%s\n",
+        ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
         static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
-        solver.criteria.max_iterations);
+        solver.criteria.max_iterations, solver.preconditioner.c_str(),
+        solver.preconditioner == "nystrom" ? (" (rank " + solver.rank + ")").c_str() : "");
 
   int const local_rows = partition.local_rows(rank);
   auto const first_row = partition.begin(rank);
@@ -104,6 +167,7 @@ int run_demo_with(Kernel const& kernel, DemoOptions const& options, KernelChoice
   Block c("demo::coefficients", local_rows, options.columns);
   double const setup_seconds = timer.seconds();
 
+  detail::CommandSolver<Operator> command_solver(*op, solver, report);
   PrintingMonitor every;
   ProgressMonitor progress;
   SolveMonitor* const monitor = detail::monitor_for(solver, every, progress);
@@ -112,12 +176,13 @@ int run_demo_with(Kernel const& kernel, DemoOptions const& options, KernelChoice
   SolveResult result;
   {
     Report::Phase phase(report, "solve");
-    result = conjugate_gradient(*op, b, c, solver.criteria, monitor);
+    result = command_solver.solve(b, c, monitor);
   }
   double const solve_seconds = timer.seconds();
   report.set_solve("solve", result);
-  print("Solve (kernelsolve CG): %.5f s, %d iterations (setup %.5f s)\n", solve_seconds, result.iterations,
-        setup_seconds);
+  print("Solve (kernelsolve %s): %.5f s, %d iterations (setup %.5f s, preconditioner %.5f s)\n",
+        solver.preconditioner == "none" ? "CG" : "PCG", solve_seconds, result.iterations, setup_seconds,
+        command_solver.setup_seconds());
   print_solve_result(result);
 
   // L = <e, c> for e standard normal (the seed's torch.randn): its gradients through one adjoint solve.
@@ -130,7 +195,7 @@ int run_demo_with(Kernel const& kernel, DemoOptions const& options, KernelChoice
     timer.reset();
     {
       Report::Phase phase(report, "gradient");
-      gradient = solve_gradient(*op, c, e, solver.criteria, monitor);
+      gradient = command_solver.gradient(c, e, monitor);
     }
     report.set_solve("adjoint_solve", gradient->adjoint);
     double const d_sigma = gradient->kernel_parameter * g_derivative_of_sigma(Kernel::family, choice.sigma);
@@ -188,12 +253,13 @@ SolveResult solve_rows(Kernel const& kernel, InputArray const& points, InputArra
   auto const b =
       detail::to_block<Kernel>("solve::right_hand_sides", right_hand_sides.rows, right_hand_sides.shape.columns);
   auto c = op->allocate_block("solve::coefficients", static_cast<int>(right_hand_sides.shape.columns));
+  detail::CommandSolver<Operator> command_solver(*op, options, report);
   PrintingMonitor every;
   ProgressMonitor progress;
   SolveResult result;
   {
     Report::Phase phase(report, "solve");
-    result = conjugate_gradient(*op, b, c, options.criteria, detail::monitor_for(options, every, progress));
+    result = command_solver.solve(b, c, detail::monitor_for(options, every, progress));
   }
   coefficients = detail::to_rows(c);
   return result;

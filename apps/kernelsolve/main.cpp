@@ -57,6 +57,15 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
     command.add_option("--max-it", options.criteria.max_iterations, "maximum number of CG iterations")
         ->capture_default_str();
     command.add_flag("--monitor", options.monitor, "print the largest relative residual at every iteration");
+    command
+        .add_option("--preconditioner", options.preconditioner,
+                    "none (plain CG) or nystrom (randomly pivoted Cholesky, rank --rank)")
+        ->check(CLI::IsMember({"none", "nystrom"}))
+        ->capture_default_str();
+    command
+        .add_option("--rank", options.rank,
+                    "rank K of the nystrom preconditioner, or auto: grow it until tr(K - F F^T) <= 200 alpha")
+        ->capture_default_str();
   }
   command
       .add_option("--precision", options.precision,

@@ -21,12 +21,14 @@ struct KernelOptions {
 
 /// How to solve and what to say about it.
 struct SolverOptions {
-  double alpha = 0.01;             ///< ridge
-  StoppingCriteria criteria{};     ///< --rtol, --atol, --max-it
-  bool rtol_given = false;         ///< else rtol = 1e-6 in float, 1e-10 in double
-  bool monitor = false;            ///< one line per iteration
-  std::string precision = "auto";  ///< "float", "double", or "auto": the demo's float32, a file's own type
-  std::string report;              ///< --report file.json; empty: none
+  double alpha = 0.01;                     ///< ridge
+  StoppingCriteria criteria{};             ///< --rtol, --atol, --max-it
+  bool rtol_given = false;                 ///< else rtol = 1e-6 in float, 1e-10 in double
+  bool monitor = false;                    ///< one line per iteration
+  std::string preconditioner = "nystrom";  ///< --preconditioner: "none" (plain CG) or "nystrom" (RPCholesky)
+  std::string rank = "auto";               ///< --rank: the Nystrom rank K, or "auto"
+  std::string precision = "auto";          ///< "float", "double", or "auto": the demo's float32, a file's own type
+  std::string report;                      ///< --report file.json; empty: none
 };
 
 /// The seed's demo: random points and right-hand sides, checked against a dense direct solve.

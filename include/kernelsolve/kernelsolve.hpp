@@ -18,6 +18,9 @@
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/convergence.hpp>
+#include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
+#include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 #include <kernelsolve/version.hpp>

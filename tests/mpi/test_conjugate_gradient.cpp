@@ -164,8 +164,7 @@ TEST(ConjugateGradientErrors, ShapesAndCriteria) {
   auto problem = make_problem<double>(MPI_COMM_WORLD, 30, 2, 2, 0.3, 0.1);
   auto x = problem.new_block(2);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, problem.new_block(1)),
-                            kernelsolve::DimensionMismatch,
-                            "solution.extent(1) (1) and right_hand_sides.extent(1) (2)");
+                            kernelsolve::DimensionMismatch, "the right-hand sides (");
   auto const no_columns = problem.new_block(0);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, no_columns, no_columns), InvalidArgument,
                             "Dv >= 1 columns, got 0");

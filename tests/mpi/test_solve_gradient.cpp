@@ -136,7 +136,7 @@ TEST(SolveGradientErrors, CotangentShapeAndValues) {
   auto problem = kernelsolve::test::make_problem<double>(MPI_COMM_WORLD, 20, 2, 2, 0.3, 0.1);
   auto c = problem.new_block(2);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::solve_gradient(problem.op, c, problem.new_block(3)),
-                            kernelsolve::DimensionMismatch, "cotangent.extent(1) (3) and solution.extent(1) (2)");
+                            kernelsolve::DimensionMismatch, "the cotangent (");
   auto e = problem.new_block(2);
   if (kernelsolve::test::world_rank() == 0) {
     auto host = Kokkos::create_mirror_view(e);

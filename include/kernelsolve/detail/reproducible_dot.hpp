@@ -8,6 +8,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace kernelsolve {
@@ -97,6 +100,98 @@ std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Commun
     dots[static_cast<std::size_t>(c)] = sum.rounded();
   }
   return dots;
+}
+
+/// Columns of `right` that one thread of reproducible_cross_products reduces at once: independent double-double
+/// chains, so that the loop waits on throughput rather than on the latency of one chain.
+inline constexpr int cross_product_column_tile = 8;
+
+/// \brief products[a + p b] = sum_i left(i, a) right(i, b) over the local rows of all ranks (collective): left^T
+/// right, p x q column-major, each product exact (rounded part + FMA error) and summed in double-double, so that the
+/// result is the same double on every rank and rank count (the Gram matrices of the Nystrom preconditioner).
+/// \param symmetric left and right are the same matrix: only a >= b is summed and the result is mirrored.
+/// Memory: chunks x p x q double-doubles of partial sums, at most about 256 MiB (fewer chunks for large p q).
+template <class ExecutionSpace, class Left, class Right>
+std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Communicator const& communicator,
+                                                Left const& left, Right const& right, bool symmetric = false) {
+  int const rows = static_cast<int>(left.extent(0));
+  int const p = static_cast<int>(left.extent(1));
+  int const q = static_cast<int>(right.extent(1));
+  constexpr int tile = cross_product_column_tile;
+  int const tiles = (q + tile - 1) / tile;
+  std::size_t const pairs = static_cast<std::size_t>(p) * static_cast<std::size_t>(q);
+  std::size_t const chunk_budget = pairs == 0 ? 1 : std::max<std::size_t>(1, (std::size_t(256) << 20) / (16 * pairs));
+  int const natural_chunks = (rows + reproducible_dot_chunk_rows - 1) / reproducible_dot_chunk_rows;
+  int const chunks = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(natural_chunks), chunk_budget));
+  int const chunk_rows = chunks == 0 ? 0 : (rows + chunks - 1) / chunks;
+  Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space> chunk_sums(
+      "kernelsolve::reproducible_cross_products::chunk_sums", chunks, pairs, 2);
+  // chunk_sums(k, a + p b, :) = sum over the rows of chunk k of left(i, a) right(i, b), in double-double.
+  Kokkos::parallel_for(
+      "kernelsolve::reproducible_cross_products::chunks",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, static_cast<std::int64_t>(chunks) * tiles * p),
+      KOKKOS_LAMBDA(std::int64_t item) {
+        int const a = static_cast<int>(item % p);
+        int const column_tile = static_cast<int>((item / p) % tiles);
+        int const chunk = static_cast<int>(item / (static_cast<std::int64_t>(p) * tiles));
+        int const first = column_tile * tile;
+        int const last = first + tile < q ? first + tile : q;
+        int const end_column = symmetric && a + 1 < last ? a + 1 : last;  // b <= a when symmetric
+        if (end_column <= first) return;
+        int const begin = chunk * chunk_rows;
+        int const end = begin + chunk_rows < rows ? begin + chunk_rows : rows;
+        double high[tile];
+        double low[tile];
+        for (int t = 0; t < tile; ++t) high[t] = low[t] = 0;
+        int const width = end_column - first;
+        for (int i = begin; i < end; ++i) {
+          double const value = static_cast<double>(left(i, a));
+          // product = round(value y) + its exact error (two explicit FMAs, which no compiler contracts further),
+          // added to high + low by TwoSum: independent chains over t, vectorized.
+          for (int t = 0; t < width; ++t) {
+            double const factor = static_cast<double>(right(i, first + t));
+            double const product = ::fma(value, factor, 0.0);
+            double const product_error = ::fma(value, factor, -product);
+            double const sum = high[t] + product;
+            double const product_part = sum - high[t];
+            double const sum_error = (high[t] - (sum - product_part)) + (product - product_part);
+            high[t] = sum;
+            low[t] += sum_error + product_error;
+          }
+        }
+        for (int t = 0; t < width; ++t) {
+          std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * (first + t);
+          chunk_sums(chunk, pair, 0) = high[t];
+          chunk_sums(chunk, pair, 1) = low[t];
+        }
+      });
+  auto const chunk_sums_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), chunk_sums);
+
+  std::vector<double> local(2 * pairs, 0.0);
+  for (std::size_t pair = 0; pair < pairs; ++pair) {
+    DoubleDouble sum;
+    for (int chunk = 0; chunk < chunks; ++chunk)
+      sum.add(DoubleDouble{chunk_sums_host(chunk, pair, 0), chunk_sums_host(chunk, pair, 1)});
+    local[2 * pair] = sum.hi;
+    local[2 * pair + 1] = sum.lo;
+  }
+  auto const all_ranks = communicator.gather_from_all(local);
+  std::vector<double> products(pairs);
+  for (std::size_t pair = 0; pair < pairs; ++pair) {
+    DoubleDouble sum;
+    for (int r = 0; r < communicator.size(); ++r) {
+      std::size_t const at = static_cast<std::size_t>(r) * 2 * pairs + 2 * pair;
+      sum.add(DoubleDouble{all_ranks[at], all_ranks[at + 1]});
+    }
+    products[pair] = sum.rounded();
+  }
+  if (symmetric) {
+    for (int b = 0; b < q; ++b)
+      for (int a = 0; a < b; ++a)
+        products[static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b] =
+            products[static_cast<std::size_t>(b) + static_cast<std::size_t>(p) * a];
+  }
+  return products;
 }
 
 }  // namespace detail

@@ -12,6 +12,8 @@
 #include <Kokkos_Core.hpp>
 
 #include <limits>
+#include <optional>
+#include <string>
 
 namespace kernelsolve {
 
@@ -31,16 +33,21 @@ struct SolveGradient {
 /// \brief Vector-Jacobian product of the solve: the gradients of L = <cotangent, solution> with respect to the
 /// right-hand sides, the ridge alpha, the kernel parameter g and the points (collective).
 ///
-/// With a = (K + alpha I)^{-1} e (one more CG solve on the same operator, K being symmetric):
+/// With a = (K + alpha I)^{-1} e (one more solve with the same operator, K being symmetric):
 ///   dL/db = a,   dL/dalpha = -sum a . c,   dL/dg = -sum_ij dk_ij/dg (a_i . c_j),
 ///   dL/dx_m = -sum_j 2 k'(|x_m - x_j|^2) (a_m . c_j + c_m . a_j) (x_m - x_j)   (x as i-points and as j-points).
 /// Memory: the operator's points are reused; a and c are gathered once (O(N Dv)).
-/// \param solution  c, the solution of conjugate_gradient(op, b, c): local_rows() x Dv.
-/// \param cotangent e, same shape.  \param criteria, monitor: for the adjoint solve.
-/// \throws DimensionMismatch when the shapes differ; InvalidArgument for NaN/Inf in e (agreed by all ranks).
-template <class Kernel, class ExecutionSpace, class MemorySpace>
+/// \param solver         the solver of the forward solve, whose workspace the adjoint solve reuses.
+/// \param preconditioner the forward solve's preconditioner (built once, used for both solves); M is symmetric, so
+///                       it preconditions the adjoint system as well.
+/// \param solution       c, the solution of the forward solve: local_rows() x Dv.
+/// \param cotangent      e, same shape.  \param criteria, monitor: for the adjoint solve.
+/// \throws DimensionMismatch (on every rank) when the shapes differ on any rank; InvalidArgument for NaN/Inf in e
+///         (agreed by all ranks).
+template <class Kernel, class ExecutionSpace, class MemorySpace, class Preconditioner>
 SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gradient(
-    DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
+    ConjugateGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>>& solver,
+    Preconditioner const& preconditioner,
     typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& solution,
     typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& cotangent,
     StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
@@ -48,8 +55,14 @@ SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gr
   using block_type = typename Operator::block_type;
   using scalar_type = typename Operator::scalar_type;
   detail::ProfilingRegion region("kernelsolve::solve_gradient");
-  KS_REQUIRE_EQUAL_EXTENTS("cotangent.extent(0)", cotangent.extent(0), "solution.extent(0)", solution.extent(0));
-  KS_REQUIRE_EQUAL_EXTENTS("cotangent.extent(1)", cotangent.extent(1), "solution.extent(1)", solution.extent(1));
+  auto const& op = solver.op();
+  std::optional<std::string> shape_problem;
+  if (cotangent.extent(0) != solution.extent(0) || cotangent.extent(1) != solution.extent(1)) {
+    shape_problem =
+        detail::concatenate("the cotangent (", cotangent.extent(0), " x ", cotangent.extent(1), ") and the solution (",
+                            solution.extent(0), " x ", solution.extent(1), ") must have the same shape");
+  }
+  detail::throw_on_every_rank_if<DimensionMismatch>(op.communicator(), shape_problem, "solve_gradient");
   auto const& space = op.space();
   auto const columns = static_cast<int>(solution.extent(1));
   auto const rows = op.local_rows();
@@ -57,7 +70,7 @@ SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gr
   SolveGradient<Operator> gradient;
   // a = (K + alpha I)^{-1} e: checks e, and the shapes against the operator.
   gradient.right_hand_sides = op.allocate_block("kernelsolve::solve_gradient::adjoint", columns);
-  gradient.adjoint = conjugate_gradient(op, cotangent, gradient.right_hand_sides, criteria, monitor);
+  gradient.adjoint = solver.solve(cotangent, gradient.right_hand_sides, criteria, preconditioner, monitor);
   auto const& adjoint = gradient.right_hand_sides;
 
   // dL/dalpha = -sum_k a_k . c_k
@@ -99,6 +112,17 @@ SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gr
   }
   space.fence();
   return gradient;
+}
+
+/// \brief solve_gradient with plain CG for the adjoint solve, on a workspace of its own.
+template <class Kernel, class ExecutionSpace, class MemorySpace>
+SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gradient(
+    DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
+    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& solution,
+    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& cotangent,
+    StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
+  ConjugateGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solver(op);
+  return solve_gradient(solver, IdentityPreconditioner{}, solution, cotangent, criteria, monitor);
 }
 
 }  // namespace kernelsolve

@@ -7,7 +7,19 @@
 namespace kernelsolve {
 namespace detail {
 
-/// p(:, c) = r(:, c) + beta(c) p(:, c) for the columns with active(c) != 0.
+/// r = b - q (q = A x), every column.
+template <class ExecutionSpace, class Block>
+void cg_residual(ExecutionSpace const& space, Block const& right_hand_sides, Block const& operator_solution,
+                 Block const& residual) {
+  int const columns = static_cast<int>(residual.extent(1));
+  Kokkos::parallel_for(
+      "kernelsolve::cg::residual", Kokkos::RangePolicy<ExecutionSpace>(space, 0, residual.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) {
+        for (int c = 0; c < columns; ++c) residual(i, c) = right_hand_sides(i, c) - operator_solution(i, c);
+      });
+}
+
+/// p(:, c) = z(:, c) + beta(c) p(:, c) for the columns with active(c) != 0 (z = M^{-1} r, or r itself for plain CG).
 template <class ExecutionSpace, class Block, class Coefficients, class Mask>
 void cg_update_direction(ExecutionSpace const& space, Block const& residual, Coefficients const& beta,
                          Mask const& active, Block const& direction) {

@@ -1,0 +1,21 @@
+// Small dense symmetric positive definite factorizations on the host (LAPACK dpotrf / dpotrs), in double: the k x k
+// cores of the Nystrom preconditioner, replicated on every rank. Every rank gets the same bits from the same input.
+#pragma once
+
+#include <vector>
+
+namespace kernelsolve {
+namespace detail {
+
+/// \brief Overwrites the lower triangle of the n x n column-major `matrix` with its Cholesky factor L (matrix =
+/// L L^T; the strict upper triangle is set to 0).
+/// \return 0 on success, or the order j > 0 of the first leading minor that is not positive definite (LAPACK info).
+int cholesky_factor_in_place(std::vector<double>& matrix, int n);
+
+/// \brief Solves L L^T x = b in place for `columns` right-hand sides (n x columns, column-major), L from
+/// cholesky_factor_in_place.
+void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vector<double>& right_hand_sides,
+                             int columns);
+
+}  // namespace detail
+}  // namespace kernelsolve

@@ -1,0 +1,379 @@
+// The randomly pivoted Cholesky (Nystrom) preconditioner of a distributed kernel operator: M = F F^T + shift I with
+// F the N x k factor of a rank-k randomly pivoted partial Cholesky of K (Chen, Epperly, Tropp, Webber 2022), built
+// matrix-free in blocks with rejection sampling (Epperly, Tropp, Webber 2024), and applied by the Woodbury identity.
+#pragma once
+
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/reproducible_dot.hpp>
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/detail/host_cholesky.hpp>
+#include <kernelsolve/solver/detail/rpcholesky_kernels.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace kernelsolve {
+
+/// \brief How the Nystrom preconditioner chooses its rank and pivots.
+struct NystromOptions {
+  /// The rank k, 1 <= k <= N; nothing: grow the factor until the residual trace tr(K - F F^T) is small (below).
+  std::optional<std::int64_t> rank;
+  /// Automatic rank: stop when tr(K - F F^T) <= auto_trace_factor * alpha, or when alpha = 0, when
+  /// tr(K - F F^T) <= auto_relative_trace * tr(K).
+  double auto_trace_factor = 200;
+  double auto_relative_trace = 1e-8;
+  std::int64_t auto_max_rank = 2000;  ///< automatic rank: at most this
+  int block_size = 64;                ///< candidate pivots per round (1 to 128): more pivots per pass over the rows
+  std::uint64_t seed = 0;             ///< of the pivot draws: the same pivots on every rank and rank count
+  /// Bytes per rank the factor (rows x k) and the replicated k x k core may take; a given rank that does not fit is
+  /// an error, an automatic one stops there.
+  double memory_budget_bytes = 2.0 * (1 << 30);
+};
+
+/// \brief What the setup chose and what it cost (the same on every rank).
+struct NystromSummary {
+  std::int64_t rank = 0;        ///< k, the number of pivots
+  bool automatic = false;       ///< rank chosen by the residual trace rule
+  std::string rank_reason;      ///< why the factor stopped growing at this rank
+  double initial_trace = 0;     ///< tr(K)
+  double residual_trace = 0;    ///< tr(K - F F^T)
+  double shift = 0;             ///< M = F F^T + shift I: alpha, or tr(K - F F^T) / N when alpha = 0
+  int rounds = 0;               ///< passes over the rows (one block of candidates each)
+  std::int64_t candidates = 0;  ///< pivots drawn, accepted or not
+  double setup_seconds = 0;     ///< wall time of the setup on rank 0's clock
+  double factor_bytes = 0;      ///< on the rank with the most rows, factor + core
+};
+
+/// Progress of the setup after every round, for monitors.
+using NystromRoundMonitor = std::function<void(NystromSummary const& so_far)>;
+
+/// \brief M^{-1} = (F F^T + shift I)^{-1} for the kernel matrix K of a DistributedOperator, F from randomly pivoted
+/// partial Cholesky: a preconditioner for ConjugateGradient (solver/preconditioner.hpp).
+///
+/// Setup (collective): each round draws `block_size` candidate pivots with probability proportional to the residual
+/// diagonal diag(K - F F^T) (every rank draws the same, from the same seed), evaluates the residual columns at the
+/// candidates on every rank's rows (k(x, y) only: every kernel family and user kernels), accepts candidate t with
+/// probability (its residual after the candidates accepted before it) / (its residual at the start of the round),
+/// and appends the accepted pivots' columns G L^{-T} to F. This is exact RPCholesky sampling at the cost of one pass
+/// over the rows per block. Each rank keeps its rows of F; the k x k core shift I + F^T F is summed reproducibly
+/// and factored by LAPACK on every rank. Setup reads k N kernel entries (plus rejected candidates) and does about
+/// N k^2 flops; memory per rank: rows x k scalars + k^2 doubles.
+///
+/// Apply (collective): M^{-1} r = (r - F (shift I + F^T F)^{-1} F^T r) / shift (Woodbury): 2 N k Dv flops and one
+/// reduction of k Dv values. The preconditioner keeps a pointer to the operator, which must outlive it.
+template <class Operator>
+class NystromPreconditioner {
+ public:
+  using scalar_type = typename Operator::scalar_type;
+  using block_type = typename Operator::block_type;
+  using execution_space = typename Operator::execution_space;
+  using memory_space = typename Operator::memory_space;
+  /// This rank's rows of F, column-major: a column is contiguous (coalesced on GPUs, streamed on CPUs).
+  using factor_type = Kokkos::View<scalar_type**, Kokkos::LayoutLeft, memory_space>;
+
+  /// \brief Builds F and the factored core (collective).
+  /// \throws InvalidArgument (on every rank) for a rank outside [1, N], a rank whose factor does not fit the memory
+  ///         budget, or an invalid option.
+  explicit NystromPreconditioner(Operator const& op, NystromOptions const& options = {},
+                                 NystromRoundMonitor const& on_round = {});
+
+  /// out = M^{-1} residual on this rank's rows (collective); residual and out are local_rows() x Dv.
+  void apply(block_type const& residual, block_type const& out) const;
+
+  [[nodiscard]] NystromSummary const& summary() const { return summary_; }
+  [[nodiscard]] factor_type const& factor() const { return factor_; }
+  /// The global rows of the pivots, in the order they were accepted (the same on every rank).
+  [[nodiscard]] std::vector<std::int64_t> const& pivots() const { return pivots_; }
+
+  /// Bytes per rank of a rank-k factor for the rank with the most rows, core included.
+  static double bytes_for_rank(std::int64_t rank, std::int64_t most_local_rows) {
+    return static_cast<double>(most_local_rows) * static_cast<double>(rank) * sizeof(scalar_type) +
+           static_cast<double>(rank) * static_cast<double>(rank) * sizeof(double);
+  }
+
+ private:
+  Operator const* op_;
+  factor_type factor_;
+  std::vector<double> core_;  ///< Cholesky factor of shift I + F^T F, k x k column-major, on every rank
+  std::vector<std::int64_t> pivots_;
+  NystromSummary summary_;
+};
+
+namespace detail {
+
+/// What is wrong with the options for N points and `most_local_rows` rows on the fullest rank, or nothing.
+template <class Scalar>
+std::optional<std::string> invalid_nystrom_options(NystromOptions const& options, std::int64_t points,
+                                                   std::int64_t most_local_rows, double bytes_for_given_rank) {
+  double const mebibyte = 1024.0 * 1024.0;
+  if (options.rank && (*options.rank < 1 || *options.rank > points))
+    return concatenate("the Nystrom rank must be in [1, N = ", points, "], got ", *options.rank);
+  if (options.block_size < 1 || options.block_size > rpcholesky_max_block)
+    return concatenate("the Nystrom block size must be in [1, ", rpcholesky_max_block, "], got ", options.block_size);
+  if (!(std::isfinite(options.auto_trace_factor) && options.auto_trace_factor >= 0))
+    return concatenate("auto_trace_factor must be finite and >= 0, got ", options.auto_trace_factor);
+  if (!(std::isfinite(options.auto_relative_trace) && options.auto_relative_trace >= 0))
+    return concatenate("auto_relative_trace must be finite and >= 0, got ", options.auto_relative_trace);
+  if (options.auto_max_rank < 1) return concatenate("auto_max_rank must be >= 1, got ", options.auto_max_rank);
+  if (!(options.memory_budget_bytes > 0))
+    return concatenate("the memory budget must be > 0 bytes, got ", options.memory_budget_bytes);
+  if (options.rank && bytes_for_given_rank > options.memory_budget_bytes)
+    return concatenate("a rank-", *options.rank, " Nystrom factor needs ", bytes_for_given_rank / mebibyte,
+                       " MiB on the rank with the most rows (", most_local_rows, "), more than the memory budget of ",
+                       options.memory_budget_bytes / mebibyte, " MiB per rank");
+  double const one_column = static_cast<double>(most_local_rows) * sizeof(Scalar) + sizeof(double);
+  if (!options.rank && one_column > options.memory_budget_bytes)
+    return concatenate("the memory budget of ", options.memory_budget_bytes / mebibyte,
+                       " MiB per rank does not fit one Nystrom column of ", most_local_rows, " rows");
+  return std::nullopt;
+}
+
+/// values summed over the ranks in place (exact when at most one rank holds a nonzero per entry).
+inline void sum_over_ranks(Communicator const& comm, std::vector<double>& values) {
+  if (!values.empty()) comm.sum_in_place(values.data(), static_cast<int>(values.size()));
+}
+
+/// \brief The accelerated RPCholesky acceptance on the b x b residual block `block` (column-major) of the
+/// candidates: candidate t is accepted with probability block_t(t, t) / start_diagonal[t], block_t being the
+/// residual after the candidates accepted before t. Returns the accepted positions and writes the lower Cholesky
+/// factor of block(A, A) to `lower` (a x a, row-major).
+/// Pivots at or below `noise_floor` are rejected: their residual is rounding noise of the kernel values.
+inline std::vector<int> accept_candidates(std::vector<double> block, int b, std::vector<double> const& start_diagonal,
+                                          double noise_floor, std::mt19937_64& generator, std::vector<double>& lower) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<int> accepted;
+  std::vector<std::vector<double>> columns;  // scaled Schur columns of the accepted candidates, over all b
+  auto at = [&](int row, int column) -> double& {
+    return block[static_cast<std::size_t>(column) * static_cast<std::size_t>(b) + static_cast<std::size_t>(row)];
+  };
+  for (int t = 0; t < b; ++t) {
+    double const pivot = at(t, t);
+    double const draw = uniform(generator);  // drawn for every candidate: the stream does not depend on the data
+    if (!(pivot > noise_floor) || !(draw * start_diagonal[static_cast<std::size_t>(t)] < pivot)) continue;
+    double const root = std::sqrt(pivot);
+    std::vector<double> column(static_cast<std::size_t>(b), 0.0);
+    column[static_cast<std::size_t>(t)] = root;
+    for (int s = t + 1; s < b; ++s) column[static_cast<std::size_t>(s)] = at(s, t) / root;
+    // block -= column column^T on the candidates after t (the Schur complement)
+    for (int r = t + 1; r < b; ++r)
+      for (int s = t + 1; s < b; ++s)
+        at(s, r) -= column[static_cast<std::size_t>(s)] * column[static_cast<std::size_t>(r)];
+    accepted.push_back(t);
+    columns.push_back(std::move(column));
+  }
+  auto const count = accepted.size();
+  lower.assign(count * count, 0.0);
+  for (std::size_t m = 0; m < count; ++m)
+    for (std::size_t l = 0; l <= m; ++l) lower[m * count + l] = columns[l][static_cast<std::size_t>(accepted[m])];
+  return accepted;
+}
+
+}  // namespace detail
+
+template <class Operator>
+NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, NystromOptions const& options,
+                                                       NystromRoundMonitor const& on_round)
+    : op_(&op) {
+  detail::check_linear_operator<Operator>();
+  detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::setup");
+  Kokkos::Timer timer;
+  auto const& comm = op.communicator();
+  auto const& space = op.space();
+  std::int64_t const points = op.global_rows();
+  std::int64_t const local_rows = op.local_rows();
+  std::int64_t const first_row = op.first_row();
+  std::int64_t const most_local_rows = comm.max_over_ranks(local_rows);
+  detail::throw_on_every_rank_if<InvalidArgument>(
+      comm,
+      detail::invalid_nystrom_options<scalar_type>(options, points, most_local_rows,
+                                                   bytes_for_rank(options.rank.value_or(0), most_local_rows)),
+      "NystromPreconditioner");
+
+  // The most columns F may get: the given rank, or the automatic cap (N, auto_max_rank, the memory budget).
+  std::int64_t capacity = options.rank.value_or(std::min(points, options.auto_max_rank));
+  std::string cap_reason = options.rank ? "given" : capacity == points ? "N, every point" : "auto_max_rank";
+  while (!options.rank && capacity > 1 && bytes_for_rank(capacity, most_local_rows) > options.memory_budget_bytes) {
+    capacity = static_cast<std::int64_t>(static_cast<double>(capacity) * 0.95);
+    cap_reason = "the memory budget";
+  }
+  summary_.automatic = !options.rank.has_value();
+
+  factor_type factor(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::factor_capacity"),
+                     local_rows, capacity);
+  // diag(K - F F^T) on this rank's rows, and on all rows after each gather (the same on every rank)
+  Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> diagonal(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::residual_diagonal"), local_rows, 1);
+  Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> all_diagonal(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::all_residual_diagonal"), points, 1);
+  double const kernel_at_zero = static_cast<double>(op.kernel()(scalar_type(0)));
+  Kokkos::deep_copy(space, diagonal, kernel_at_zero);
+  // Residual pivots below this are rounding noise of kernel values in scalar_type.
+  double const noise_floor = 16 * std::numeric_limits<scalar_type>::epsilon() * std::abs(kernel_at_zero);
+  double const trace_tolerance = op.ridge() > 0 ? options.auto_trace_factor * static_cast<double>(op.ridge())
+                                                : options.auto_relative_trace * kernel_at_zero * points;
+
+  std::mt19937_64 generator(options.seed);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<double> cumulative(static_cast<std::size_t>(points));
+  std::int64_t rank = 0;
+  int empty_rounds = 0;
+  auto const local_points = op.local_points();
+  while (true) {
+    op.allgather_rows(diagonal, all_diagonal);
+    double trace = 0;
+    for (std::int64_t i = 0; i < points; ++i) cumulative[static_cast<std::size_t>(i)] = trace += all_diagonal(i, 0);
+    if (summary_.rounds == 0) summary_.initial_trace = trace;
+    summary_.residual_trace = trace;
+    summary_.rank = rank;
+    if (summary_.rounds > 0 && on_round) on_round(summary_);
+    if (rank >= capacity) {
+      summary_.rank_reason = options.rank ? "given" : "the largest rank allowed (" + cap_reason + ")";
+      break;
+    }
+    if (!options.rank && trace <= trace_tolerance) {
+      summary_.rank_reason = op.ridge() > 0
+                                 ? detail::concatenate("tr(K - F F^T) <= ", options.auto_trace_factor, " alpha")
+                                 : detail::concatenate("tr(K - F F^T) <= ", options.auto_relative_trace, " tr(K)");
+      break;
+    }
+    if (trace <= noise_floor * static_cast<double>(points) || empty_rounds >= 3) {
+      summary_.rank_reason = "the residual K - F F^T is rounding noise";
+      break;
+    }
+
+    // b candidates drawn from diag(K - F F^T), the same on every rank
+    int const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
+    std::vector<std::int64_t> candidates(static_cast<std::size_t>(block));
+    std::vector<double> start_diagonal(static_cast<std::size_t>(block));
+    for (int t = 0; t < block; ++t) {
+      double const target = uniform(generator) * trace;
+      auto const found = std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
+      std::int64_t pivot = std::min<std::int64_t>(found, points - 1);
+      while (pivot > 0 && all_diagonal(pivot, 0) <= 0) --pivot;  // target rounded up to the last entries
+      candidates[static_cast<std::size_t>(t)] = pivot;
+      start_diagonal[static_cast<std::size_t>(t)] = all_diagonal(pivot, 0);
+    }
+    Kokkos::View<std::int64_t*, memory_space> device_candidates("kernelsolve::nystrom::candidates", block);
+    Kokkos::deep_copy(space, device_candidates,
+                      Kokkos::View<std::int64_t*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+                          candidates.data(), candidates.size()));
+
+    // The candidates' rows of F, on every rank: b x rank
+    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> candidate_factor("kernelsolve::nystrom::candidate_factor",
+                                                                              block, rank);
+    detail::rpcholesky_owned_rows(space, factor, static_cast<int>(rank), device_candidates, first_row,
+                                  candidate_factor);
+    std::vector<double> candidate_factor_host(static_cast<std::size_t>(block * rank));
+    Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
+        candidate_factor_host_view(candidate_factor_host.data(), block, rank);
+    Kokkos::deep_copy(space, candidate_factor_host_view, candidate_factor);
+    space.fence();
+    detail::sum_over_ranks(comm, candidate_factor_host);
+    Kokkos::deep_copy(space, candidate_factor, candidate_factor_host_view);
+
+    // G = (K - F F^T)(:, candidates) on this rank's rows, and its candidate rows on every rank (b x b)
+    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> residual_columns(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::residual_columns"), local_rows, block);
+    detail::rpcholesky_residual_columns(space, op.kernel(), local_points, op.points(), device_candidates, factor,
+                                        static_cast<int>(rank), candidate_factor, residual_columns);
+    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> candidate_block("kernelsolve::nystrom::candidate_block",
+                                                                             block, block);
+    detail::rpcholesky_owned_rows(space, residual_columns, block, device_candidates, first_row, candidate_block);
+    std::vector<double> candidate_block_host(static_cast<std::size_t>(block * block));
+    Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
+        candidate_block_host_view(candidate_block_host.data(), block, block);
+    Kokkos::deep_copy(space, candidate_block_host_view, candidate_block);
+    space.fence();
+    detail::sum_over_ranks(comm, candidate_block_host);
+
+    std::vector<double> lower;
+    auto const accepted =
+        detail::accept_candidates(candidate_block_host, block, start_diagonal, noise_floor, generator, lower);
+    ++summary_.rounds;
+    summary_.candidates += block;
+    if (accepted.empty()) {
+      ++empty_rounds;
+      continue;
+    }
+    empty_rounds = 0;
+    auto const count = static_cast<int>(accepted.size());
+    Kokkos::View<int*, memory_space> device_accepted("kernelsolve::nystrom::accepted", count);
+    Kokkos::deep_copy(space, device_accepted,
+                      Kokkos::View<int const*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+                          accepted.data(), accepted.size()));
+    Kokkos::View<double**, Kokkos::LayoutRight, memory_space> device_lower("kernelsolve::nystrom::lower", count, count);
+    Kokkos::deep_copy(
+        space, device_lower,
+        Kokkos::View<double const**, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+            lower.data(), count, count));
+    detail::rpcholesky_append_columns(space, residual_columns, device_accepted, device_lower, factor,
+                                      static_cast<int>(rank), Kokkos::subview(diagonal, Kokkos::ALL, 0));
+    for (int t : accepted) pivots_.push_back(candidates[static_cast<std::size_t>(t)]);
+    rank += count;
+    space.fence();  // the host buffers above are released after this
+  }
+
+  // F with exactly k columns
+  if (rank == capacity) {
+    factor_ = factor;
+  } else {
+    factor_ =
+        factor_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::factor"), local_rows, rank);
+    Kokkos::deep_copy(space, factor_, Kokkos::subview(factor, Kokkos::ALL, Kokkos::make_pair(std::int64_t(0), rank)));
+  }
+
+  // core = shift I + F^T F, summed reproducibly, factored on every rank
+  summary_.shift = op.ridge() > 0 ? static_cast<double>(op.ridge())
+                                  : std::max(summary_.residual_trace / static_cast<double>(points), noise_floor);
+  core_ = detail::reproducible_cross_products(space, comm, factor_, factor_, /*symmetric=*/true);
+  for (std::int64_t j = 0; j < rank; ++j) core_[static_cast<std::size_t>(j * rank + j)] += summary_.shift;
+  int const info = detail::cholesky_factor_in_place(core_, static_cast<int>(rank));
+  if (info != 0) {
+    detail::throw_error<InvalidArgument>("NystromPreconditioner", "the core shift I + F^T F (shift ", summary_.shift,
+                                         ") is not positive definite in floating point at order ", info);
+  }
+  space.fence();
+  summary_.factor_bytes = bytes_for_rank(rank, most_local_rows);
+  summary_.setup_seconds = timer.seconds();
+}
+
+template <class Operator>
+void NystromPreconditioner<Operator>::apply(block_type const& residual, block_type const& out) const {
+  detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::apply");
+  auto const& comm = op_->communicator();
+  auto const& space = op_->space();
+  std::optional<std::string> shape_problem;
+  if (static_cast<std::int64_t>(residual.extent(0)) != op_->local_rows() || out.extent(0) != residual.extent(0) ||
+      out.extent(1) != residual.extent(1)) {
+    shape_problem = detail::concatenate("the residual (", residual.extent(0), " x ", residual.extent(1), ") and out (",
+                                        out.extent(0), " x ", out.extent(1), ") must have the ", op_->local_rows(),
+                                        " local rows of the operator and the same columns");
+  }
+  detail::throw_on_every_rank_if<DimensionMismatch>(comm, shape_problem, "NystromPreconditioner::apply");
+  auto const rank = static_cast<int>(factor_.extent(1));
+  auto const columns = static_cast<int>(residual.extent(1));
+  // y = (shift I + F^T F)^{-1} F^T r on every rank, then out = (r - F y) / shift on this rank's rows
+  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual);
+  detail::cholesky_solve_in_place(core_, rank, coefficients, columns);
+  Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> device_coefficients(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::coefficients"), rank, columns);
+  Kokkos::deep_copy(
+      space, device_coefficients,
+      Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+          coefficients.data(), rank, columns));
+  detail::nystrom_woodbury_rows(space, factor_, device_coefficients, summary_.shift, residual, out);
+  space.fence();  // the host coefficients are released after this
+}
+
+}  // namespace kernelsolve

@@ -1,0 +1,320 @@
+// The solver layer with a preconditioner: the randomly pivoted Cholesky (Nystrom) factor against a dense Nystrom
+// approximation with the same pivots, its Woodbury apply against a dense inverse, preconditioned solves of every
+// family against dense direct solves, warm starts, workspace reuse, a user's own operator, the same bits on every
+// rank count, and errors agreed on by all ranks.
+#include "harness/distributed_problem.hpp"
+#include "harness/expect_error.hpp"
+#include "harness/radial_kernel_types.hpp"
+#include "harness/rank_counts.hpp"
+
+#include <kernelsolve/gradient/solve_gradient.hpp>
+#include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/nystrom_preconditioner.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace {
+
+using kernelsolve::ConvergenceReason;
+using kernelsolve::InvalidArgument;
+using kernelsolve::NystromOptions;
+using kernelsolve::StoppingCriteria;
+using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::make_problem;
+using kernelsolve::test::with_rtol;
+
+template <class Problem>
+using NystromOf = kernelsolve::NystromPreconditioner<typename Problem::Operator>;
+
+NystromOptions with_rank(std::int64_t rank) {
+  NystromOptions options;
+  options.rank = rank;
+  return options;
+}
+
+static_assert(kernelsolve::is_linear_operator<kernelsolve::DistributedOperator<kernelsolve::Gaussian<double>>>::value);
+static_assert(!kernelsolve::is_linear_operator<int>::value);
+static_assert(kernelsolve::is_preconditioner_for<
+              kernelsolve::NystromPreconditioner<kernelsolve::DistributedOperator<kernelsolve::Gaussian<float>>>,
+              kernelsolve::DistributedOperator<kernelsolve::Gaussian<float>>>::value);
+
+/// The gathered factor F (N x k) on every rank.
+template <class Problem, class Preconditioner>
+HostMatrix gathered_factor(Problem const& problem, Preconditioner const& preconditioner) {
+  auto const& factor = preconditioner.factor();
+  typename Problem::Block local("local_factor", factor.extent(0), factor.extent(1));
+  Kokkos::deep_copy(local, factor);
+  return problem.gather(local);
+}
+
+TEST(NystromPreconditioner, FactorIsTheDenseNystromApproximationOfItsPivots) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 150, 2, 1, 0.1, 1e-3);
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(40));
+  auto const& pivots = preconditioner.pivots();
+  ASSERT_EQ(preconditioner.summary().rank, 40);
+  ASSERT_EQ(pivots.size(), 40u);
+  auto const factor = gathered_factor(problem, preconditioner);
+
+  // Dense: K(:, S) K(S, S)^{-1} K(S, :) against F F^T, and F(S_m, l) = 0 (to rounding) for l > m: a partial
+  // Cholesky in pivot order.
+  auto const kernel = problem.dense_operator();
+  HostMatrix pivot_block(40, 40), pivot_rows(40, 150);
+  for (std::int64_t m = 0; m < 40; ++m) {
+    auto const pivot = pivots[static_cast<std::size_t>(m)];
+    for (std::int64_t l = 0; l < 40; ++l)
+      pivot_block(m, l) = kernel(pivot, pivots[static_cast<std::size_t>(l)]) - (pivot == pivots[l] ? 1e-3 : 0.0);
+    for (std::int64_t j = 0; j < 150; ++j) pivot_rows(m, j) = kernel(pivot, j) - (pivot == j ? 1e-3 : 0.0);
+    for (std::int64_t l = m + 1; l < 40; ++l) EXPECT_NEAR(factor(pivot, l), 0.0, 1e-14);
+  }
+  auto const coefficients = kernelsolve::reference::solve_symmetric_positive_definite(pivot_block, pivot_rows);
+  double largest_difference = 0;
+  for (std::int64_t i = 0; i < 150; ++i) {
+    for (std::int64_t j = 0; j < 150; ++j) {
+      double expected = 0, actual = 0;
+      for (std::int64_t m = 0; m < 40; ++m) expected += pivot_rows(m, i) * coefficients(m, j);
+      for (std::int64_t l = 0; l < 40; ++l) actual += factor(i, l) * factor(j, l);
+      largest_difference = std::max(largest_difference, std::abs(actual - expected));
+    }
+  }
+  EXPECT_LE(largest_difference, 1e-12);
+  // The residual trace is tr(K) - ||F||_F^2.
+  double squared_norm = 0;
+  for (double value : factor.values) squared_norm += value * value;
+  EXPECT_NEAR(preconditioner.summary().residual_trace, 150.0 - squared_norm, 1e-10);
+  EXPECT_DOUBLE_EQ(preconditioner.summary().initial_trace, 150.0);
+}
+
+TEST(NystromPreconditioner, ApplyIsTheInverseOfFactorTimesItsTransposePlusAlpha) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 120, 3, 2, 0.2, 1e-2);
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(25));
+  auto z = problem.new_block(2);
+  preconditioner.apply(problem.b, z);
+  auto const factor = gathered_factor(problem, preconditioner);
+  HostMatrix dense(120, 120);
+  for (std::int64_t i = 0; i < 120; ++i)
+    for (std::int64_t j = 0; j < 120; ++j) {
+      for (std::int64_t l = 0; l < 25; ++l) dense(i, j) += factor(i, l) * factor(j, l);
+      if (i == j) dense(i, j) += 1e-2;
+    }
+  auto const expected = kernelsolve::reference::solve_symmetric_positive_definite(dense, problem.right_hand_sides);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(z), expected), 1e-11);
+}
+
+template <class Kernel>
+class FamilyPreconditionedSolve : public ::testing::Test {};
+TYPED_TEST_SUITE(FamilyPreconditionedSolve, kernelsolve::test::DoubleRadialKernels);
+
+TYPED_TEST(FamilyPreconditionedSolve, MatchesDenseDirectSolveInFewerIterations) {
+  auto problem =
+      kernelsolve::test::make_problem_with_kernel(MPI_COMM_WORLD, TypeParam::from_sigma(0.3), 160, 2, 2, 1e-3);
+  auto plain = problem.new_block(2);
+  auto const plain_result = kernelsolve::conjugate_gradient(problem.op, problem.b, plain, with_rtol(1e-10));
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(60));
+  auto x = problem.new_block(2);
+  auto const result =
+      kernelsolve::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x, with_rtol(1e-10));
+  ASSERT_TRUE(result.converged());
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-8);
+  for (std::size_t c = 0; c < 2; ++c) EXPECT_LE(result.relative_residuals[c], 1e-9);
+  EXPECT_LT(result.iterations, plain_result.iterations);
+}
+
+TEST(NystromPreconditioner, FloatSolveMatchesDenseDirectSolve) {
+  auto problem = make_problem<float>(MPI_COMM_WORLD, 400, 2, 2, 0.1f, 1e-2f);
+  auto plain = problem.new_block(2);
+  auto const plain_result = kernelsolve::conjugate_gradient(problem.op, problem.b, plain, with_rtol(1e-5));
+  NystromOf<decltype(problem)> const preconditioner(problem.op);  // automatic rank
+  EXPECT_TRUE(preconditioner.summary().automatic);
+  EXPECT_LT(preconditioner.summary().rank, 400);
+  auto x = problem.new_block(2);
+  auto const result =
+      kernelsolve::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x, with_rtol(1e-5));
+  ASSERT_TRUE(result.converged());
+  EXPECT_LT(result.iterations * 4, plain_result.iterations);
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-3);
+}
+
+TEST(NystromPreconditioner, AutomaticRankStopsOnTheResidualTrace) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 500, 2, 1, 0.1, 1e-2);
+  NystromOf<decltype(problem)> const preconditioner(problem.op);
+  auto const& summary = preconditioner.summary();
+  EXPECT_TRUE(summary.automatic);
+  EXPECT_LE(summary.residual_trace, 200 * 1e-2);
+  EXPECT_GT(summary.rank, 20);
+  EXPECT_LT(summary.rank, 500);
+  EXPECT_NE(summary.rank_reason.find("tr(K - F F^T) <= 200 alpha"), std::string::npos) << summary.rank_reason;
+  EXPECT_DOUBLE_EQ(summary.shift, 1e-2);
+  EXPECT_GE(summary.candidates, summary.rank);
+  EXPECT_GT(summary.factor_bytes, 0);
+}
+
+TEST(NystromPreconditioner, RankNReproducesTheOperator) {
+  // k = N: F F^T = K up to rounding, so one PCG iteration solves the system.
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 60, 2, 1, 0.05, 1e-2);
+  NystromOptions options = with_rank(60);
+  NystromOf<decltype(problem)> const preconditioner(problem.op, options);
+  auto x = problem.new_block(1);
+  auto const result =
+      kernelsolve::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x, with_rtol(1e-10));
+  EXPECT_TRUE(result.converged());
+  EXPECT_LE(result.iterations, 3);
+}
+
+TEST(PreconditionedConjugateGradient, WarmStartFromTheSolutionTakesNoIteration) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 140, 2, 2, 0.2, 1e-2);
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  auto x = kernelsolve::reference::to_block<decltype(problem.b)>("x", expected, problem.op.first_row(),
+                                                                 problem.op.local_rows());
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(20));
+  auto const result = kernelsolve::preconditioned_conjugate_gradient(
+      problem.op, preconditioner, problem.b, x, with_rtol(1e-9), nullptr, kernelsolve::InitialGuess::given);
+  EXPECT_EQ(result.iterations, 0);
+  EXPECT_TRUE(result.converged());
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-15);
+  // From a nearby guess: fewer iterations than from zero.
+  auto nearby = kernelsolve::reference::to_block<decltype(problem.b)>("nearby", expected, problem.op.first_row(),
+                                                                      problem.op.local_rows());
+  Kokkos::parallel_for(
+      Kokkos::RangePolicy<>(0, nearby.extent(0)), KOKKOS_LAMBDA(int i) { nearby(i, 0) *= 1.001; });
+  auto from_zero = problem.new_block(2);
+  auto const cold = kernelsolve::conjugate_gradient(problem.op, problem.b, from_zero, with_rtol(1e-10));
+  kernelsolve::ConjugateGradient<decltype(problem.op)> solver(problem.op);
+  auto const warm = solver.solve(problem.b, nearby, with_rtol(1e-10), kernelsolve::IdentityPreconditioner{}, nullptr,
+                                 kernelsolve::InitialGuess::given);
+  EXPECT_TRUE(warm.converged());
+  EXPECT_LT(warm.column_iterations[0], cold.column_iterations[0]);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(nearby), expected), 1e-7);
+}
+
+TEST(PreconditionedConjugateGradient, WorkspaceIsAllocatedOnceForManySolves) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 100, 2, 2, 0.2, 1e-2);
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(30));
+  kernelsolve::ConjugateGradient<decltype(problem.op)> solver(problem.op);
+  auto x = problem.new_block(2);
+  auto const first = solver.solve(problem.b, x, with_rtol(1e-10), preconditioner);
+  auto const second = solver.solve(problem.b, x, with_rtol(1e-10), preconditioner);
+  EXPECT_EQ(solver.workspace_allocations(), 1);
+  EXPECT_EQ(first.iterations, second.iterations);
+  // The adjoint solve of the gradient on the same workspace and preconditioner.
+  auto const e = problem.new_block(2);
+  Kokkos::deep_copy(e, 1.0);
+  auto const gradient = kernelsolve::solve_gradient(solver, preconditioner, x, e, with_rtol(1e-10));
+  EXPECT_TRUE(gradient.adjoint.converged());
+  EXPECT_EQ(solver.workspace_allocations(), 1);
+  auto const plain = kernelsolve::solve_gradient(problem.op, x, e, with_rtol(1e-10));
+  EXPECT_LT(gradient.adjoint.iterations, plain.adjoint.iterations);
+  EXPECT_NEAR(gradient.ridge, plain.ridge, 1e-7 * std::abs(plain.ridge));
+}
+
+/// A user's own operator: A = diag(1, 2, ..., N) distributed like the problem's rows.
+class DiagonalOperator {
+ public:
+  using scalar_type = double;
+  using execution_space = Kokkos::DefaultExecutionSpace;
+  using memory_space = execution_space::memory_space;
+  using block_type = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>;
+  DiagonalOperator(MPI_Comm comm, std::int64_t first_row, int local_rows, std::int64_t global_rows)
+      : communicator_(comm), first_row_(first_row), local_rows_(local_rows), global_rows_(global_rows) {}
+  void apply(block_type const& in, block_type const& out) const {
+    auto const first = first_row_;
+    Kokkos::parallel_for(
+        Kokkos::MDRangePolicy<execution_space, Kokkos::Rank<2>>(space_, {0, 0}, {in.extent(0), in.extent(1)}),
+        KOKKOS_LAMBDA(int i, int c) { out(i, c) = static_cast<double>(first + i + 1) * in(i, c); });
+  }
+  int local_rows() const { return local_rows_; }
+  std::int64_t global_rows() const { return global_rows_; }
+  kernelsolve::Communicator const& communicator() const { return communicator_; }
+  execution_space const& space() const { return space_; }
+
+ private:
+  kernelsolve::Communicator communicator_;
+  execution_space space_;
+  std::int64_t first_row_;
+  int local_rows_;
+  std::int64_t global_rows_;
+};
+static_assert(kernelsolve::is_linear_operator<DiagonalOperator>::value);
+
+TEST(PreconditionedConjugateGradient, SolvesAUsersOwnOperator) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 50, 1, 1, 0.2, 1e-2);
+  DiagonalOperator const diagonal(MPI_COMM_WORLD, problem.op.first_row(), problem.op.local_rows(), 50);
+  auto x = problem.new_block(1);
+  auto const result = kernelsolve::conjugate_gradient(diagonal, problem.b, x, with_rtol(1e-12));
+  EXPECT_TRUE(result.converged());
+  auto const solution = problem.gather(x);
+  for (std::int64_t i = 0; i < 50; ++i)
+    EXPECT_NEAR(solution(i, 0), problem.right_hand_sides(i, 0) / static_cast<double>(i + 1), 1e-11);
+}
+
+TEST(NystromPreconditioner, SamePivotsIterationsAndBitsOnEveryRankCount) {
+  auto const results = kernelsolve::test::on_each_rank_count([](MPI_Comm comm) {
+    auto problem = make_problem<double>(comm, 211, 3, 2, 0.2, 1e-3);
+    NystromOptions options;
+    options.block_size = 16;
+    NystromOf<decltype(problem)> const preconditioner(problem.op, options);
+    auto x = problem.new_block(2);
+    auto const result =
+        kernelsolve::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x, with_rtol(1e-10));
+    std::vector<double> packed{double(result.column_iterations[0]), double(result.column_iterations[1]),
+                               double(preconditioner.summary().rank), preconditioner.summary().residual_trace};
+    for (auto pivot : preconditioner.pivots()) packed.push_back(static_cast<double>(pivot));
+    auto const solution = problem.gather(x);
+    packed.insert(packed.end(), solution.values.begin(), solution.values.end());
+    auto const factor = gathered_factor(problem, preconditioner);
+    packed.insert(packed.end(), factor.values.begin(), factor.values.end());
+    return packed;
+  });
+  EXPECT_GT(results[0][2], 10);
+  for (std::size_t k = 1; k < results.size(); ++k) EXPECT_EQ(results[k], results[0]) << k + 1 << " ranks";
+}
+
+TEST(NystromPreconditionerErrors, BadRanksAndBudgetsOnEveryRank) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 40, 2, 1, 0.2, 1e-2);
+  using Preconditioner = NystromOf<decltype(problem)>;
+  EXPECT_THROW_WITH_MESSAGE(Preconditioner(problem.op, with_rank(-1)), InvalidArgument,
+                            "the Nystrom rank must be in [1, N = 40], got -1");
+  EXPECT_THROW_WITH_MESSAGE(Preconditioner(problem.op, with_rank(41)), InvalidArgument,
+                            "the Nystrom rank must be in [1, N = 40], got 41");
+  NystromOptions tight = with_rank(30);
+  tight.memory_budget_bytes = 1000;
+  EXPECT_THROW_WITH_MESSAGE(Preconditioner(problem.op, tight), InvalidArgument, "MiB per rank");
+  NystromOptions bad_block;
+  bad_block.block_size = 0;
+  EXPECT_THROW_WITH_MESSAGE(Preconditioner(problem.op, bad_block), InvalidArgument,
+                            "block size must be in [1, 128], got 0");
+  // A budget that fits only part of the automatic rank: the factor stops there and says why.
+  NystromOptions small;
+  auto const most_local_rows = (40 + kernelsolve::test::world_size() - 1) / kernelsolve::test::world_size();
+  small.memory_budget_bytes = Preconditioner::bytes_for_rank(5, most_local_rows);
+  Preconditioner const capped(problem.op, small);
+  EXPECT_LE(capped.summary().rank, 5);
+  EXPECT_NE(capped.summary().rank_reason.find("memory budget"), std::string::npos) << capped.summary().rank_reason;
+}
+
+TEST(PreconditionedConjugateGradientErrors, WrongBlockOnOneRankThrowsOnEveryRank) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 40, 2, 2, 0.2, 1e-2);
+  NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(10));
+  int const last = kernelsolve::test::world_size() - 1;
+  bool const wrong_here = kernelsolve::test::world_rank() == last;
+  // The last rank's solution block has one row too many; every rank must throw, none may wait in a collective.
+  decltype(problem.b) x("x", problem.op.local_rows() + (wrong_here ? 1 : 0), 2);
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x),
+                            kernelsolve::DimensionMismatch, "must both have the operator's");
+  decltype(problem.b) z("z", problem.op.local_rows() + (wrong_here ? 1 : 0), 2);
+  EXPECT_THROW_WITH_MESSAGE(preconditioner.apply(problem.b, z), kernelsolve::DimensionMismatch, "must have the");
+  StoppingCriteria criteria;
+  criteria.relative_tolerance = wrong_here ? -1.0 : 1e-6;
+  auto y = problem.new_block(2);
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::conjugate_gradient(problem.op, problem.b, y, criteria), InvalidArgument,
+                            "rtol) must be finite and >= 0, got -1");
+}
+
+}  // namespace
