@@ -1,11 +1,9 @@
-// The app's commands: files and checks around the kernel-dependent work of commands.hpp, dispatched on the kernel
-// family and precision chosen at run time.
+// The app's commands: files and checks around the kernel-dependent work of commands.hpp (command_work.cpp).
 #include "commands.hpp"
 
 #include "printing.hpp"
 
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/kernels/visit_kernel.hpp>
 #include <kernelsolve/version.hpp>
 
 #include <cmath>
@@ -38,13 +36,6 @@ SolverOptions with_precision(SolverOptions options, std::string const& precision
   options.precision = precision;
   if (!options.rtol_given) options.criteria.relative_tolerance = precision == "double" ? 1e-10 : 1e-6;
   return options;
-}
-
-/// Calls work(kernel) with the chosen family's functor in the chosen precision.
-template <class Work>
-decltype(auto) with_kernel(KernelChoice const& choice, std::string const& precision, Work&& work) {
-  if (precision == "double") return visit_kernel<double>(choice.spec, work);
-  return visit_kernel<float>(choice.spec, work);
 }
 
 io::ElementType element_type_of(std::string const& precision) {
@@ -105,8 +96,7 @@ int run_demo(DemoOptions options) {
   auto const choice = choose_kernel(options.kernel);
   Report report("demo");
   report.set_kernel(choice);
-  int const exit_code = with_kernel(choice, options.solver.precision,
-                                    [&](auto const& kernel) { return run_demo_with(kernel, options, choice, report); });
+  int const exit_code = run_demo_with(options, choice, report);
   report.write(options.solver.report);
   return exit_code;
 }
@@ -152,9 +142,7 @@ int run_solve(SolveOptions const& options) {
   print_kernel(choice);
 
   std::vector<double> coefficients;
-  auto const result = with_kernel(choice, solver.precision, [&](auto const& kernel) {
-    return solve_rows(kernel, points, right_hand_sides, solver, report, coefficients);
-  });
+  auto const result = solve_rows(choice, points, right_hand_sides, solver, report, coefficients);
   report.set_solve("solve", result);
   print("Solve: %d iterations, %s\n", result.iterations, result.converged() ? "converged" : "NOT converged");
   print_solve_result(result);
@@ -208,9 +196,7 @@ int run_predict(PredictOptions const& options) {
         static_cast<long long>(points.shape.columns), static_cast<long long>(coefficients.shape.columns),
         solver.precision.c_str());
   print_kernel(choice);
-  auto const values = with_kernel(choice, solver.precision, [&](auto const& kernel) {
-    return predict_rows(kernel, points, coefficients, new_points, report);
-  });
+  auto const values = predict_rows(choice, points, coefficients, new_points, solver, report);
   return write_result(comm, report, out, options.out, new_partition, coefficients, solver.precision, solver.report,
                       values);
 }

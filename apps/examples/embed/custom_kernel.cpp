@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
       auto coefficients = op.allocate_block("coefficients", 1);
       kernelsolve::StoppingCriteria criteria;
       criteria.relative_tolerance = 1e-10;
-      auto const result = kernelsolve::conjugate_gradient(op, samples, coefficients, criteria);
+      // The Nystrom preconditioner needs only k(x, y): it works for a user's kernel as for the built-in ones.
+      kernelsolve::NystromPreconditioner<Operator> const preconditioner(op);
+      kernelsolve::ConjugateGradient<Operator> solver(op);
+      auto const result = solver.solve(samples, coefficients, criteria, preconditioner);
 
       // Predict at 3 new points per rank and measure the interpolation error there.
       Operator::block_type new_points("new_points", 3, 2), values("values", 3, 1);
@@ -84,7 +87,7 @@ int main(int argc, char** argv) {
       // d<e, c>/dx with e = 1 through one adjoint solve: works because Wendland31 has derivative().
       auto ones = op.allocate_block("e", 1);
       Kokkos::deep_copy(ones, 1.0);
-      auto const gradient = kernelsolve::solve_gradient(op, coefficients, ones, criteria);
+      auto const gradient = kernelsolve::solve_gradient(solver, preconditioner, coefficients, ones, criteria);
       if (rank == 0) {
         std::printf(
             "custom kernel example: %s after %d iterations on %d ranks, max interpolation error %.2e, "

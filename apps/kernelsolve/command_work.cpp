@@ -1,0 +1,254 @@
+// The kernel-dependent work of the app's commands, through the library's run-time facade (KernelSolver): the
+// family, precision and preconditioner are values here; the library compiled every combination once.
+#include "commands.hpp"
+#include "printing.hpp"
+
+#include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/kernels/visit_kernel.hpp>
+#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/reference/dense.hpp>
+#include <kernelsolve/reference/host_blocks.hpp>
+#include <kernelsolve/runtime/kernel_solver.hpp>
+#include <kernelsolve/version.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cmath>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace kernelsolve::app {
+namespace {
+
+bool is_float(std::string const& precision) {
+  return precision != "double";
+}
+
+/// value rounded to the precision, in double: what the solver sees of it.
+double rounded_to(std::string const& precision, double value) {
+  return is_float(precision) ? static_cast<double>(static_cast<float>(value)) : value;
+}
+
+KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions const& options) {
+  KernelSolverOptions facade;
+  facade.kernel = choice.spec;
+  facade.precision = is_float(options.precision) ? Precision::float32 : Precision::float64;
+  facade.alpha = options.alpha;
+  facade.preconditioner = preconditioner_kind_from_name(options.preconditioner);
+  facade.nystrom.rank = nystrom_rank_of(options);
+  if (options.monitor) {
+    facade.on_nystrom_round = [](NystromSummary const& so_far) {
+      print("  nystrom rank %lld  tr(K - F F^T) = %.4e\n", static_cast<long long>(so_far.rank), so_far.residual_trace);
+    };
+  }
+  return facade;
+}
+
+/// Builds the preconditioner (phase "preconditioner"), prints it and puts it in the report.
+void set_up_preconditioner(KernelSolver& solver, Report& report) {
+  {
+    Report::Phase phase(report, "preconditioner");
+    solver.setup_preconditioner();
+  }
+  auto const summary = solver.preconditioner_summary();
+  if (!summary) {
+    report["preconditioner"] = {{"name", "none"}};
+    return;
+  }
+  print(
+      "Preconditioner: nystrom (randomly pivoted Cholesky), rank %lld (%s: %s), tr(K - F F^T) = %.3e of %.3e, "
+      "setup %.3f s, %.1f MiB per rank\n",
+      static_cast<long long>(summary->rank), summary->automatic ? "auto" : "given", summary->rank_reason.c_str(),
+      summary->residual_trace, summary->initial_trace, summary->setup_seconds,
+      summary->factor_bytes / (1024.0 * 1024.0));
+  report["preconditioner"] = {{"name", "nystrom"},
+                              {"rank", summary->rank},
+                              {"automatic", summary->automatic},
+                              {"rank_reason", summary->rank_reason},
+                              {"residual_trace", summary->residual_trace},
+                              {"initial_trace", summary->initial_trace},
+                              {"shift", summary->shift},
+                              {"rounds", summary->rounds},
+                              {"candidates", summary->candidates},
+                              {"setup_seconds", summary->setup_seconds},
+                              {"factor_bytes", summary->factor_bytes}};
+}
+
+/// --monitor: every iteration; otherwise a progress line every few seconds, so that long solves show life.
+SolveMonitor* monitor_for(SolverOptions const& options, PrintingMonitor& every, ProgressMonitor& progress) {
+  if (options.monitor) return &every;
+  return &progress;
+}
+
+/// Rows [first, first + count) of a host matrix, row-major.
+std::vector<double> rows_of(reference::HostMatrix const& matrix, std::int64_t first, std::int64_t count) {
+  auto const begin = matrix.values.begin() + first * matrix.columns;
+  return std::vector<double>(begin, begin + count * matrix.columns);
+}
+
+/// A row-major N x columns array as a host matrix.
+reference::HostMatrix as_matrix(std::vector<double> values, std::int64_t columns) {
+  reference::HostMatrix matrix(columns == 0 ? 0 : static_cast<std::int64_t>(values.size()) / columns, columns);
+  matrix.values = std::move(values);
+  return matrix;
+}
+
+}  // namespace
+
+int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report& report) {
+  SolverOptions const& solver = options.solver;
+  std::string const& precision = solver.precision;
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  auto const partition = RowPartition::balanced(options.points, ranks);
+  int const rank = world_rank();
+  auto const family = choice.spec.family;
+  double const g = rounded_to(precision, choice.spec.g);  // the kernel's g in the solver's precision
+  double const alpha = rounded_to(precision, solver.alpha);
+
+  std::mt19937_64 generator(options.seed);
+  auto const uniform = [&](std::int64_t rows, std::int64_t columns) {
+    return is_float(precision) ? reference::uniform_matrix<float>(rows, columns, generator)
+                               : reference::uniform_matrix<double>(rows, columns, generator);
+  };
+  auto const points = uniform(options.points, options.dimension);
+  auto const right_hand_sides = uniform(options.points, options.columns);
+  report["problem"] = {{"points", options.points},
+                       {"dimension", options.dimension},
+                       {"columns", options.columns},
+                       {"alpha", solver.alpha},
+                       {"precision", is_float(precision) ? "float32" : "float64"},
+                       {"seed", options.seed}};
+
+  print("kernelsolve %s: %s kernel solve (K + alpha I) c = b, k = %s\n", version_string,
+        std::string(to_string(family)).c_str(), std::string(formula_of(family)).c_str());
+  print("  N = %lld points in [0,1]^%d, Dv = %d right-hand sides, sigma = %g (g = %g), alpha = %g, %s\n",
+        static_cast<long long>(options.points), options.dimension, options.columns, choice.sigma, g, solver.alpha,
+        is_float(precision) ? "float32" : "float64");
+  print("  %d MPI rank%s, Kokkos %s with %d threads per rank; rtol = %g, max iterations = %d, preconditioner %s%s\n",
+        ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
+        static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
+        solver.criteria.max_iterations, solver.preconditioner.c_str(),
+        solver.preconditioner == "nystrom" ? (" (rank " + solver.rank + ")").c_str() : "");
+
+  auto const local_rows = partition.local_rows(rank);
+  auto const first_row = partition.begin(rank);
+  Kokkos::Timer timer;
+  std::optional<KernelSolver> kernel_solver;
+  {
+    Report::Phase phase(report, "setup");
+    kernel_solver.emplace(MPI_COMM_WORLD, facade_options(choice, solver), rows_of(points, first_row, local_rows),
+                          options.dimension);
+  }
+  double const setup_seconds = timer.seconds();
+  set_up_preconditioner(*kernel_solver, report);
+  auto const preconditioner_seconds =
+      kernel_solver->preconditioner_summary() ? kernel_solver->preconditioner_summary()->setup_seconds : 0.0;
+
+  PrintingMonitor every;
+  ProgressMonitor progress;
+  SolveMonitor* const monitor = monitor_for(solver, every, progress);
+  MPI_Barrier(MPI_COMM_WORLD);
+  timer.reset();
+  SolveResult result;
+  std::vector<double> c;
+  {
+    Report::Phase phase(report, "solve");
+    result = kernel_solver->solve(rows_of(right_hand_sides, first_row, local_rows), options.columns, c, solver.criteria,
+                                  monitor);
+  }
+  double const solve_seconds = timer.seconds();
+  report.set_solve("solve", result);
+  print("Solve (kernelsolve %s): %.5f s, %d iterations (setup %.5f s, preconditioner %.5f s)\n",
+        solver.preconditioner == "none" ? "CG" : "PCG", solve_seconds, result.iterations, setup_seconds,
+        preconditioner_seconds);
+  print_solve_result(result);
+
+  // L = <e, c> for e standard normal (the seed's torch.randn): its gradients through one adjoint solve.
+  reference::HostMatrix cotangent(options.points, options.columns);
+  std::optional<KernelSolverGradient> gradient;
+  if (options.gradient) {
+    std::normal_distribution<double> normal;
+    for (auto& value : cotangent.values) value = rounded_to(precision, normal(generator));
+    timer.reset();
+    {
+      Report::Phase phase(report, "gradient");
+      gradient = kernel_solver->gradient(c, rows_of(cotangent, first_row, local_rows), options.columns, solver.criteria,
+                                         monitor);
+    }
+    report.set_solve("adjoint_solve", gradient->adjoint);
+    double const d_sigma = gradient->kernel_parameter * g_derivative_of_sigma(family, choice.sigma);
+    report["gradient"] = {
+        {"dL_dalpha", gradient->ridge}, {"dL_dg", gradient->kernel_parameter}, {"dL_dsigma", d_sigma}};
+    print("Gradient of <e, c> (adjoint %s + pair reductions): %.5f s, adjoint %d iterations (%s)\n",
+          solver.preconditioner == "none" ? "CG" : "PCG", timer.seconds(), gradient->adjoint.iterations,
+          gradient->adjoint.converged() ? "converged" : "NOT converged");
+    print("  dL/dalpha = %.6e, dL/dsigma = %.6e\n", gradient->ridge, d_sigma);
+  }
+
+  if (options.points > options.reference_limit) {
+    print("Dense check skipped: N = %lld > --reference-limit %lld\n", static_cast<long long>(options.points),
+          static_cast<long long>(options.reference_limit));
+  } else {
+    auto const all_coefficients = as_matrix(kernel_solver->gather_rows(c, options.columns), options.columns);
+    auto const all_gradient =
+        gradient ? as_matrix(kernel_solver->gather_rows(gradient->points, options.dimension), options.dimension)
+                 : reference::HostMatrix();
+    double error = 0, gradient_error = 0;
+    if (rank == 0) {
+      timer.reset();
+      auto const kernel_in_double = [family, g](double r2) { return evaluate_profile(family, g * r2); };
+      auto const dense = reference::kernel_matrix(kernel_in_double, points, points, alpha);
+      auto const expected = reference::solve_symmetric_positive_definite(dense, right_hand_sides);
+      print("Dense direct solve (float64, LAPACK Cholesky): %.5f s\n", timer.seconds());
+      error = reference::relative_error(all_coefficients, expected);
+      print("Relative error = %.6e\n", error);
+      if (gradient) {
+        auto const adjoint = reference::solve_symmetric_positive_definite(dense, cotangent);
+        auto const derivative = visit_kernel<double>(KernelSpec{family, g}, [](auto const& kernel) {
+          return reference::RadialFunction([kernel](double r2) { return kernel.derivative(r2); });
+        });
+        auto const expected_gradient = reference::solve_gradient_wrt_points(derivative, points, adjoint, expected);
+        gradient_error = reference::relative_error(all_gradient, expected_gradient);
+        print("Gradient dL/dx relative error = %.6e\n", gradient_error);
+      }
+    }
+    report["dense_check"] = {{"relative_error", error}};
+    if (gradient) report["dense_check"]["gradient_relative_error"] = gradient_error;
+  }
+  return result.converged() ? 0 : exit_not_converged;
+}
+
+SolveResult solve_rows(KernelChoice const& choice, InputArray const& points, InputArray const& right_hand_sides,
+                       SolverOptions const& options, Report& report, std::vector<double>& coefficients) {
+  std::optional<KernelSolver> solver;
+  {
+    Report::Phase phase(report, "setup");
+    solver.emplace(MPI_COMM_WORLD, facade_options(choice, options), points.rows,
+                   static_cast<int>(points.shape.columns));
+  }
+  set_up_preconditioner(*solver, report);
+  PrintingMonitor every;
+  ProgressMonitor progress;
+  Report::Phase phase(report, "solve");
+  return solver->solve(right_hand_sides.rows, static_cast<int>(right_hand_sides.shape.columns), coefficients,
+                       options.criteria, monitor_for(options, every, progress));
+}
+
+std::vector<double> predict_rows(KernelChoice const& choice, InputArray const& points, InputArray const& coefficients,
+                                 InputArray const& new_points, SolverOptions const& options, Report& report) {
+  SolverOptions no_preconditioner = options;
+  no_preconditioner.alpha = 0;  // the ridge plays no part in K(x_new, x) c
+  no_preconditioner.preconditioner = "none";
+  std::optional<KernelSolver> solver;
+  {
+    Report::Phase phase(report, "setup");
+    solver.emplace(MPI_COMM_WORLD, facade_options(choice, no_preconditioner), points.rows,
+                   static_cast<int>(points.shape.columns));
+  }
+  Report::Phase phase(report, "predict");
+  return solver->predict(coefficients.rows, static_cast<int>(coefficients.shape.columns), new_points.rows);
+}
+
+}  // namespace kernelsolve::app

@@ -1,0 +1,100 @@
+// A run-time facade over the templates: the kernel family, the precision and the preconditioner chosen by values
+// (a command line, a config file, a language binding), with host rows in and out. The library compiles every
+// family x precision once (src/runtime/), so applications that choose at run time need no template dispatch.
+#pragma once
+
+#include <kernelsolve/kernels/kernel_family.hpp>
+#include <kernelsolve/solver/convergence.hpp>
+#include <kernelsolve/solver/monitor.hpp>
+#include <kernelsolve/solver/nystrom_options.hpp>
+#include <kernelsolve/solver/solve_result.hpp>
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace kernelsolve {
+
+/// The scalar type of the points, the vectors and the kernel evaluations.
+enum class Precision { float32, float64 };
+
+/// The preconditioner of the solves: none (plain CG) or NystromPreconditioner.
+enum class PreconditionerKind { none, nystrom };
+
+/// "none" or "nystrom" -> the kind. \throws InvalidArgument naming the value otherwise.
+PreconditionerKind preconditioner_kind_from_name(std::string_view name);
+
+/// \brief What a KernelSolver is built with.
+struct KernelSolverOptions {
+  KernelSpec kernel{};                       ///< family and g > 0
+  Precision precision = Precision::float64;  ///< float32 or float64
+  double alpha = 0.01;                       ///< ridge >= 0 in K + alpha I
+  PreconditionerKind preconditioner = PreconditionerKind::nystrom;
+  NystromOptions nystrom{};                ///< for PreconditionerKind::nystrom
+  NystromRoundMonitor on_nystrom_round{};  ///< optional: progress of the setup
+};
+
+/// \brief The gradients of L = <e, c> from KernelSolver::gradient, this rank's rows, row-major.
+struct KernelSolverGradient {
+  std::vector<double> right_hand_sides;  ///< dL/db = a = (K + alpha I)^{-1} e, local_rows() x Dv
+  std::vector<double> points;            ///< dL/dx, local_rows() x D
+  double ridge = 0;                      ///< dL/dalpha
+  double kernel_parameter = 0;           ///< dL/dg
+  SolveResult adjoint;                   ///< how the adjoint solve went
+};
+
+/// \brief (K + alpha I) c = b for a kernel, precision and preconditioner chosen at run time, on this rank's rows
+/// (collective: every rank constructs it and calls the same members in the same order).
+///
+/// Wraps DistributedOperator, NystromPreconditioner, ConjugateGradient (one workspace for every solve) and
+/// solve_gradient / predict for the default execution space; arrays are this rank's rows, row-major doubles
+/// (rounded to the precision on the way in).
+class KernelSolver {
+ public:
+  /// \param local_points this rank's rows of the N x D points, row-major (local_points.size() = rows x D).
+  /// \throws InvalidArgument (on every rank) as DistributedOperator does, and for g <= 0.
+  KernelSolver(MPI_Comm comm, KernelSolverOptions const& options, std::vector<double> const& local_points,
+               int dimension);
+  ~KernelSolver();
+  KernelSolver(KernelSolver&&) noexcept;
+  KernelSolver& operator=(KernelSolver&&) noexcept;
+
+  /// \brief Builds the preconditioner of the options (collective); solve() does it on first use otherwise.
+  /// \throws InvalidArgument (on every rank) for invalid Nystrom options.
+  void setup_preconditioner();
+  /// What the Nystrom setup chose; nothing for PreconditionerKind::none or before the setup.
+  [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const;
+
+  /// \brief c = (K + alpha I)^{-1} b for `columns` right-hand sides (this rank's rows x columns, row-major).
+  SolveResult solve(std::vector<double> const& right_hand_sides, int columns, std::vector<double>& coefficients,
+                    StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr);
+
+  /// \brief The gradients of L = <cotangent, coefficients> through one adjoint solve (same preconditioner).
+  KernelSolverGradient gradient(std::vector<double> const& coefficients, std::vector<double> const& cotangent,
+                                int columns, StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr);
+
+  /// \brief K(new points, points) c at this rank's new points (M_r x D row-major, any split); M_r x columns.
+  std::vector<double> predict(std::vector<double> const& coefficients, int columns,
+                              std::vector<double> const& new_points);
+
+  /// Every rank's rows of a local_rows() x columns array, in rank order, on every rank (row-major).
+  [[nodiscard]] std::vector<double> gather_rows(std::vector<double> const& local, int columns) const;
+
+  [[nodiscard]] std::int64_t global_rows() const;
+  [[nodiscard]] std::int64_t local_rows() const;
+  [[nodiscard]] std::int64_t first_row() const;
+  [[nodiscard]] KernelSolverOptions const& options() const { return options_; }
+
+  /// The precision-specific model behind the facade (src/runtime/kernel_solver_model.hpp).
+  class Model;
+
+ private:
+  KernelSolverOptions options_;
+  std::unique_ptr<Model> model_;
+};
+
+}  // namespace kernelsolve

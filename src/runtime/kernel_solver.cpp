@@ -1,0 +1,72 @@
+// KernelSolver: the run-time choice of family and precision, made once, forwarded to the compiled models.
+#include "kernel_solver_model.hpp"
+
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/kernels/visit_kernel.hpp>
+
+#include <utility>
+
+namespace kernelsolve {
+
+PreconditionerKind preconditioner_kind_from_name(std::string_view name) {
+  if (name == "none") return PreconditionerKind::none;
+  if (name == "nystrom") return PreconditionerKind::nystrom;
+  detail::throw_error<InvalidArgument>("preconditioner_kind_from_name", "unknown preconditioner '", name,
+                                       "' (known: none, nystrom)");
+}
+
+KernelSolver::KernelSolver(MPI_Comm comm, KernelSolverOptions const& options, std::vector<double> const& local_points,
+                           int dimension)
+    : options_(options) {
+  auto const make = [&](auto const& kernel) {
+    return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha);
+  };
+  model_ = options.precision == Precision::float32 ? visit_kernel<float>(options.kernel, make)
+                                                   : visit_kernel<double>(options.kernel, make);
+}
+
+KernelSolver::~KernelSolver() = default;
+KernelSolver::KernelSolver(KernelSolver&&) noexcept = default;
+KernelSolver& KernelSolver::operator=(KernelSolver&&) noexcept = default;
+
+void KernelSolver::setup_preconditioner() {
+  model_->setup_preconditioner(options_);
+}
+
+std::optional<NystromSummary> KernelSolver::preconditioner_summary() const {
+  return model_->preconditioner_summary();
+}
+
+SolveResult KernelSolver::solve(std::vector<double> const& right_hand_sides, int columns,
+                                std::vector<double>& coefficients, StoppingCriteria const& criteria,
+                                SolveMonitor* monitor) {
+  return model_->solve(options_, right_hand_sides, columns, coefficients, criteria, monitor);
+}
+
+KernelSolverGradient KernelSolver::gradient(std::vector<double> const& coefficients,
+                                            std::vector<double> const& cotangent, int columns,
+                                            StoppingCriteria const& criteria, SolveMonitor* monitor) {
+  return model_->gradient(options_, coefficients, cotangent, columns, criteria, monitor);
+}
+
+std::vector<double> KernelSolver::predict(std::vector<double> const& coefficients, int columns,
+                                          std::vector<double> const& new_points) {
+  return model_->predict(coefficients, columns, new_points);
+}
+
+std::vector<double> KernelSolver::gather_rows(std::vector<double> const& local, int columns) const {
+  return model_->gather_rows(local, columns);
+}
+
+std::int64_t KernelSolver::global_rows() const {
+  return model_->global_rows();
+}
+std::int64_t KernelSolver::local_rows() const {
+  return model_->local_rows();
+}
+std::int64_t KernelSolver::first_row() const {
+  return model_->first_row();
+}
+
+}  // namespace kernelsolve

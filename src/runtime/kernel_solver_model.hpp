@@ -1,0 +1,42 @@
+// The precision- and family-specific work behind KernelSolver: the abstract model, and the factory of its
+// implementation for one kernel functor type (kernel_solver_model_impl.hpp, compiled once per family and precision
+// in the generated kernel_solver_<family>.cpp).
+#pragma once
+
+#include <kernelsolve/runtime/kernel_solver.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace kernelsolve {
+
+class KernelSolver::Model {
+ public:
+  virtual ~Model() = default;
+  virtual void setup_preconditioner(KernelSolverOptions const& options) = 0;
+  [[nodiscard]] virtual std::optional<NystromSummary> preconditioner_summary() const = 0;
+  virtual SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides,
+                            int columns, std::vector<double>& coefficients, StoppingCriteria const& criteria,
+                            SolveMonitor* monitor) = 0;
+  virtual KernelSolverGradient gradient(KernelSolverOptions const& options, std::vector<double> const& coefficients,
+                                        std::vector<double> const& cotangent, int columns,
+                                        StoppingCriteria const& criteria, SolveMonitor* monitor) = 0;
+  virtual std::vector<double> predict(std::vector<double> const& coefficients, int columns,
+                                      std::vector<double> const& new_points) = 0;
+  [[nodiscard]] virtual std::vector<double> gather_rows(std::vector<double> const& local, int columns) const = 0;
+  [[nodiscard]] virtual std::int64_t global_rows() const = 0;
+  [[nodiscard]] virtual std::int64_t local_rows() const = 0;
+  [[nodiscard]] virtual std::int64_t first_row() const = 0;
+};
+
+namespace detail {
+
+/// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp).
+template <class Kernel>
+std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
+                                                              std::vector<double> const& local_points, int dimension,
+                                                              double alpha);
+
+}  // namespace detail
+}  // namespace kernelsolve

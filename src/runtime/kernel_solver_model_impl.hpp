@@ -1,0 +1,153 @@
+// KernelSolver's model for one kernel functor type: DistributedOperator, NystromPreconditioner and
+// ConjugateGradient behind the abstract interface of kernel_solver_model.hpp.
+#pragma once
+
+#include "kernel_solver_model.hpp"
+
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/gradient/solve_gradient.hpp>
+#include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/predict.hpp>
+#include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/nystrom_preconditioner.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kernelsolve {
+namespace detail {
+
+/// Row-major host doubles (rows x columns) -> a new column-major Block, rounded to its scalar type.
+template <class Block>
+Block block_from_rows(char const* label, std::vector<double> const& values, std::int64_t rows, int columns) {
+  KS_REQUIRE(values.size() == static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns));
+  Block block(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), rows, columns);
+  auto host = Kokkos::create_mirror_view(block);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (int j = 0; j < columns; ++j)
+      host(i, j) = static_cast<typename Block::non_const_value_type>(values[static_cast<std::size_t>(i * columns + j)]);
+  Kokkos::deep_copy(block, host);
+  return block;
+}
+
+/// A block -> row-major host doubles.
+template <class Block>
+std::vector<double> rows_from_block(Block const& block) {
+  auto const host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), block);
+  std::vector<double> values(host.extent(0) * host.extent(1));
+  for (std::size_t i = 0; i < host.extent(0); ++i)
+    for (std::size_t j = 0; j < host.extent(1); ++j) values[i * host.extent(1) + j] = host(i, j);
+  return values;
+}
+
+/// The rows of a row-major array of `columns` columns (its size must be a multiple), checked on every rank.
+inline std::int64_t rows_of(Communicator const& comm, std::vector<double> const& values, int columns,
+                            char const* what) {
+  bool const fits = columns >= 1 && values.size() % static_cast<std::size_t>(columns) == 0;
+  comm.throw_if_any_rank_failed(!fits, concatenate("kernelsolve::KernelSolver: ", what, " has ", values.size(),
+                                                   " values, not a whole number of rows of ", columns, " columns"));
+  return static_cast<std::int64_t>(values.size()) / columns;
+}
+
+template <class Kernel>
+class KernelSolverModelFor final : public KernelSolver::Model {
+ public:
+  using Operator = DistributedOperator<Kernel>;
+  using Block = typename Operator::block_type;
+
+  KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, std::vector<double> const& local_points, int dimension,
+                       double alpha)
+      : op_(comm, Kokkos::DefaultExecutionSpace(), kernel,
+            block_from_rows<Block>("kernelsolve::KernelSolver::points", local_points,
+                                   points_rows(comm, local_points, dimension), dimension),
+            static_cast<typename Kernel::value_type>(alpha)),
+        solver_(op_) {}
+
+  void setup_preconditioner(KernelSolverOptions const& options) override {
+    if (options.preconditioner == PreconditionerKind::nystrom && !nystrom_)
+      nystrom_.emplace(op_, options.nystrom, options.on_nystrom_round);
+  }
+
+  [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const override {
+    if (!nystrom_) return std::nullopt;
+    return nystrom_->summary();
+  }
+
+  SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides, int columns,
+                    std::vector<double>& coefficients, StoppingCriteria const& criteria,
+                    SolveMonitor* monitor) override {
+    auto const rows = rows_of(op_.communicator(), right_hand_sides, columns, "the right-hand sides");
+    auto const b =
+        block_from_rows<Block>("kernelsolve::KernelSolver::right_hand_sides", right_hand_sides, rows, columns);
+    Block c("kernelsolve::KernelSolver::coefficients", rows, columns);
+    setup_preconditioner(options);
+    auto const result = nystrom_ ? solver_.solve(b, c, criteria, *nystrom_, monitor)
+                                 : solver_.solve(b, c, criteria, IdentityPreconditioner{}, monitor);
+    coefficients = rows_from_block(c);
+    return result;
+  }
+
+  KernelSolverGradient gradient(KernelSolverOptions const& options, std::vector<double> const& coefficients,
+                                std::vector<double> const& cotangent, int columns, StoppingCriteria const& criteria,
+                                SolveMonitor* monitor) override {
+    auto const& comm = op_.communicator();
+    auto const rows = rows_of(comm, coefficients, columns, "the coefficients");
+    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients", coefficients, rows, columns);
+    auto const e = block_from_rows<Block>("kernelsolve::KernelSolver::cotangent", cotangent,
+                                          rows_of(comm, cotangent, columns, "the cotangent"), columns);
+    setup_preconditioner(options);
+    auto const gradient = nystrom_ ? solve_gradient(solver_, *nystrom_, c, e, criteria, monitor)
+                                   : solve_gradient(solver_, IdentityPreconditioner{}, c, e, criteria, monitor);
+    return {rows_from_block(gradient.right_hand_sides), rows_from_block(gradient.points), gradient.ridge,
+            gradient.kernel_parameter, gradient.adjoint};
+  }
+
+  std::vector<double> predict(std::vector<double> const& coefficients, int columns,
+                              std::vector<double> const& new_points) override {
+    auto const& comm = op_.communicator();
+    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients", coefficients,
+                                          rows_of(comm, coefficients, columns, "the coefficients"), columns);
+    auto const new_rows = rows_of(comm, new_points, op_.dimension(), "the new points");
+    auto const at =
+        block_from_rows<Block>("kernelsolve::KernelSolver::new_points", new_points, new_rows, op_.dimension());
+    Block values("kernelsolve::KernelSolver::values", new_rows, columns);
+    kernelsolve::predict(op_, c, at, values);
+    return rows_from_block(values);
+  }
+
+  [[nodiscard]] std::vector<double> gather_rows(std::vector<double> const& local, int columns) const override {
+    auto const local_block = block_from_rows<Block>("kernelsolve::KernelSolver::local_rows", local,
+                                                    rows_of(op_.communicator(), local, columns, "the rows"), columns);
+    Block global("kernelsolve::KernelSolver::gathered_rows", op_.global_rows(), columns);
+    op_.allgather_rows(local_block, global);
+    return rows_from_block(global);
+  }
+
+  [[nodiscard]] std::int64_t global_rows() const override { return op_.global_rows(); }
+  [[nodiscard]] std::int64_t local_rows() const override { return op_.local_rows(); }
+  [[nodiscard]] std::int64_t first_row() const override { return op_.first_row(); }
+
+ private:
+  static std::int64_t points_rows(MPI_Comm comm, std::vector<double> const& local_points, int dimension) {
+    return rows_of(Communicator(comm), local_points, dimension < 1 ? 1 : dimension, "the points");
+  }
+
+  Operator op_;
+  ConjugateGradient<Operator> solver_;
+  std::optional<NystromPreconditioner<Operator>> nystrom_;
+};
+
+template <class Kernel>
+std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
+                                                              std::vector<double> const& local_points, int dimension,
+                                                              double alpha) {
+  return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, local_points, dimension, alpha);
+}
+
+}  // namespace detail
+}  // namespace kernelsolve
