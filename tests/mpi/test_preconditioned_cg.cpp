@@ -14,7 +14,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -194,13 +197,24 @@ TEST(PreconditionedConjugateGradient, WarmStartFromTheSolutionTakesNoIteration) 
   EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(nearby), expected), 1e-7);
 }
 
+/// Kokkos allocations seen while it is installed.
+std::vector<std::string> allocation_labels;
+void record_allocation(Kokkos::Profiling::SpaceHandle, char const* label, void const*, std::uint64_t) {
+  allocation_labels.emplace_back(label);
+}
+
 TEST(PreconditionedConjugateGradient, WorkspaceIsAllocatedOnceForManySolves) {
   auto problem = make_problem<double>(MPI_COMM_WORLD, 100, 2, 2, 0.2, 1e-2);
   NystromOf<decltype(problem)> const preconditioner(problem.op, with_rank(30));
   kernelsolve::ConjugateGradient<decltype(problem.op)> solver(problem.op);
   auto x = problem.new_block(2);
   auto const first = solver.solve(problem.b, x, with_rtol(1e-10), preconditioner);
+  // A second solve allocates nothing at all: workspace, dot-product sums, gather buffer and Woodbury scratch are kept.
+  allocation_labels.clear();
+  Kokkos::Tools::Experimental::set_allocate_data_callback(record_allocation);
   auto const second = solver.solve(problem.b, x, with_rtol(1e-10), preconditioner);
+  Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
+  for (auto const& label : allocation_labels) ADD_FAILURE() << "allocated " << label << " in the second solve";
   EXPECT_EQ(solver.workspace_allocations(), 1);
   EXPECT_EQ(first.iterations, second.iterations);
   // The adjoint solve of the gradient on the same workspace and preconditioner.

@@ -54,17 +54,53 @@ KOKKOS_INLINE_FUNCTION double rounded_product(double a, double b) {
 /// Rows per chunk of the local sums: each chunk is summed by one thread, in order.
 inline constexpr int reproducible_dot_chunk_rows = 512;
 
+/// \brief The partial sums of the reproducible reductions, kept between calls: grown to the largest size asked for
+/// and then reused, so that a solver that keeps one allocates nothing per dot product.
+template <class MemorySpace>
+class ReductionScratch {
+ public:
+  /// At least `count` doubles in MemorySpace (reallocated only when more than ever before).
+  double* device(std::size_t count) {
+    if (device_.extent(0) < count)
+      device_ = Kokkos::View<double*, MemorySpace>(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::reduction_scratch"), count);
+    return device_.data();
+  }
+  /// The first `count` doubles of device(), readable on the host (fences `space` first).
+  template <class ExecutionSpace>
+  double const* on_host(ExecutionSpace const& space, std::size_t count) {
+    space.fence();
+    if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible) {
+      return device_.data();
+    } else {
+      host_.resize(std::max(host_.size(), count));
+      Kokkos::deep_copy(
+          Kokkos::View<double*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(host_.data(), count),
+          Kokkos::subview(device_, Kokkos::make_pair(std::size_t(0), count)));
+      return host_.data();
+    }
+  }
+
+ private:
+  Kokkos::View<double*, MemorySpace> device_;
+  std::vector<double> host_;
+};
+
 /// dots[c] = sum_i x(i, c) y(i, c) over the local rows of all ranks of `communicator` (collective), each product
 /// exact in double for float data and the sums in double-double; the same value on every rank and rank count.
+/// \param scratch partial sums kept by the caller (nothing: allocated for this call).
 template <class ExecutionSpace, class Block>
 std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Communicator const& communicator,
-                                             Block const& x, Block const& y) {
+                                             Block const& x, Block const& y,
+                                             ReductionScratch<typename Block::memory_space>* scratch = nullptr) {
   int const rows = static_cast<int>(x.extent(0));
   int const columns = static_cast<int>(x.extent(1));
   int const chunks = (rows + reproducible_dot_chunk_rows - 1) / reproducible_dot_chunk_rows;
-  Kokkos::View<double**, Kokkos::LayoutRight, typename Block::memory_space> chunk_sums(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::reproducible_dot::chunk_sums"), chunks,
-      2 * columns);
+  ReductionScratch<typename Block::memory_space> own_scratch;
+  auto& buffer = scratch ? *scratch : own_scratch;
+  std::size_t const count = static_cast<std::size_t>(chunks) * 2 * static_cast<std::size_t>(columns);
+  Kokkos::View<double**, Kokkos::LayoutRight, typename Block::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
+      chunk_sums(buffer.device(count), chunks, 2 * columns);
   // chunk_sums(k, 2c : 2c+1) = sum over the rows of chunk k of x(i, c) y(i, c), in double-double.
   Kokkos::parallel_for(
       "kernelsolve::reproducible_dot::chunks", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunks),
@@ -78,7 +114,8 @@ std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Commun
           chunk_sums(chunk, 2 * c + 1) = sum.lo;
         }
       });
-  auto const chunk_sums_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), chunk_sums);
+  Kokkos::View<double const**, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> const
+      chunk_sums_host(buffer.on_host(space, count), chunks, 2 * columns);
 
   // This rank's double-double sums, then every rank's, added in rank order.
   std::vector<double> local(static_cast<std::size_t>(2 * columns), 0.0);
@@ -113,7 +150,8 @@ inline constexpr int cross_product_column_tile = 8;
 /// Memory: chunks x p x q double-doubles of partial sums, at most about 256 MiB (fewer chunks for large p q).
 template <class ExecutionSpace, class Left, class Right>
 std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Communicator const& communicator,
-                                                Left const& left, Right const& right, bool symmetric = false) {
+                                                Left const& left, Right const& right, bool symmetric = false,
+                                                ReductionScratch<typename Left::memory_space>* scratch = nullptr) {
   int const rows = static_cast<int>(left.extent(0));
   int const p = static_cast<int>(left.extent(1));
   int const q = static_cast<int>(right.extent(1));
@@ -124,8 +162,11 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
   int const natural_chunks = (rows + reproducible_dot_chunk_rows - 1) / reproducible_dot_chunk_rows;
   int const chunks = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(natural_chunks), chunk_budget));
   int const chunk_rows = chunks == 0 ? 0 : (rows + chunks - 1) / chunks;
-  Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space> chunk_sums(
-      "kernelsolve::reproducible_cross_products::chunk_sums", chunks, pairs, 2);
+  ReductionScratch<typename Left::memory_space> own_scratch;
+  auto& buffer = scratch ? *scratch : own_scratch;
+  std::size_t const count = static_cast<std::size_t>(chunks) * pairs * 2;
+  Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
+      chunk_sums(buffer.device(count), chunks, pairs, 2);
   // chunk_sums(k, a + p b, :) = sum over the rows of chunk k of left(i, a) right(i, b), in double-double.
   Kokkos::parallel_for(
       "kernelsolve::reproducible_cross_products::chunks",
@@ -165,10 +206,12 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
           chunk_sums(chunk, pair, 1) = low[t];
         }
       });
-  auto const chunk_sums_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), chunk_sums);
+  Kokkos::View<double const***, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> const
+      chunk_sums_host(buffer.on_host(space, count), chunks, pairs, 2);
 
   std::vector<double> local(2 * pairs, 0.0);
   for (std::size_t pair = 0; pair < pairs; ++pair) {
+    if (symmetric && pair % static_cast<std::size_t>(p) < pair / static_cast<std::size_t>(p)) continue;  // a < b
     DoubleDouble sum;
     for (int chunk = 0; chunk < chunks; ++chunk)
       sum.add(DoubleDouble{chunk_sums_host(chunk, pair, 0), chunk_sums_host(chunk, pair, 1)});

@@ -57,8 +57,9 @@ void throw_on_every_rank_if(Communicator const& comm, std::optional<std::string>
 ///
 /// Solves A X = B for symmetric positive definite A and preconditioner M: column k runs its own PCG (its own alpha_k,
 /// beta_k) and stops when ||r_k|| <= max(rtol ||b_k||, atol), on a breakdown, on NaN/Inf, or after max_iterations;
-/// the others go on. The workspace (four blocks of local_rows() x Dv) is allocated on the first solve and reused by
-/// every later solve with the same Dv: the adjoint solve of a gradient, new right-hand sides, refinement steps.
+/// the others go on. The workspace (four blocks of local_rows() x Dv, and the partial sums of the dot products) is
+/// allocated on the first solve and reused by every later solve with the same Dv: the adjoint solve of a gradient,
+/// new right-hand sides, refinement steps allocate nothing.
 /// The solver holds a reference to the operator, which must outlive it.
 /// \tparam Operator a model of is_linear_operator, e.g. DistributedOperator<Gaussian<double>>.
 template <class Operator>
@@ -103,6 +104,7 @@ class ConjugateGradient {
   Kokkos::View<int*, memory_space> active_;
   typename Kokkos::View<scalar_type*, memory_space>::HostMirror step_host_;
   typename Kokkos::View<int*, memory_space>::HostMirror active_host_;
+  detail::ReductionScratch<memory_space> reduction_scratch_;  ///< partial sums of the dot products
   int workspace_allocations_ = 0;
 };
 
@@ -175,7 +177,7 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
   // z aliases r for the identity: then z = M^{-1} r costs nothing and r . z = r . r.
   block_type const& preconditioned = identity ? residual_ : preconditioned_;
   auto const dots = [&](block_type const& x, block_type const& y) {
-    return detail::reproducible_column_dots(space, comm, x, y);
+    return detail::reproducible_column_dots(space, comm, x, y, &reduction_scratch_);
   };
 
   SolveResult result;

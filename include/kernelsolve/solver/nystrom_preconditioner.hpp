@@ -56,7 +56,8 @@ class NystromPreconditioner {
   explicit NystromPreconditioner(Operator const& op, NystromOptions const& options = {},
                                  NystromRoundMonitor const& on_round = {});
 
-  /// out = M^{-1} residual on this rank's rows (collective); residual and out are local_rows() x Dv.
+  /// out = M^{-1} residual on this rank's rows (collective); residual and out are local_rows() x Dv. Allocates
+  /// nothing after the first call with a given Dv; not thread-safe (it keeps its scratch).
   void apply(block_type const& residual, block_type const& out) const;
 
   [[nodiscard]] NystromSummary const& summary() const { return summary_; }
@@ -76,6 +77,9 @@ class NystromPreconditioner {
   std::vector<double> core_;  ///< Cholesky factor of shift I + F^T F, k x k column-major, on every rank
   std::vector<std::int64_t> pivots_;
   NystromSummary summary_;
+  /// Kept between applies, so that an apply allocates nothing: the partial sums of F^T r and the device copy of y.
+  mutable detail::ReductionScratch<memory_space> scratch_;
+  mutable Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> device_coefficients_;
 };
 
 namespace detail {
@@ -110,6 +114,43 @@ std::optional<std::string> invalid_nystrom_options(NystromOptions const& options
 /// values summed over the ranks in place (exact when at most one rank holds a nonzero per entry).
 inline void sum_over_ranks(Communicator const& comm, std::vector<double>& values) {
   if (!values.empty()) comm.sum_in_place(values.data(), static_cast<int>(values.size()));
+}
+
+/// A rows x columns View in MemorySpace holding the column-major host values (complete when this returns).
+template <class MemorySpace, class ExecutionSpace>
+Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace> column_major_copy(ExecutionSpace const& space,
+                                                                          char const* label,
+                                                                          std::vector<double> const& values,
+                                                                          std::int64_t rows, std::int64_t columns) {
+  Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace> copy(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), rows, columns);
+  Kokkos::deep_copy(
+      space, copy,
+      Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+          values.data(), rows, columns));
+  space.fence();  // values may be released after this
+  return copy;
+}
+
+/// \brief rows[t + b j] = source(c_t - first_row, j) for j < columns, on every rank (collective): the candidates'
+/// rows of a local block, b x columns column-major, summed over the ranks where only the owner is not 0 (exact).
+template <class ExecutionSpace, class Source, class Candidates>
+std::vector<double> candidate_rows_on_every_rank(ExecutionSpace const& space, Communicator const& comm,
+                                                 Source const& source, int columns, Candidates const& candidates,
+                                                 std::int64_t first_row) {
+  auto const block = static_cast<std::int64_t>(candidates.extent(0));
+  Kokkos::View<double**, Kokkos::LayoutLeft, typename Source::memory_space> owned(
+      "kernelsolve::nystrom::candidate_rows", block, columns);
+  rpcholesky_owned_rows(space, source, columns, candidates, first_row, owned);
+  std::vector<double> rows(static_cast<std::size_t>(block) * static_cast<std::size_t>(columns));
+  Kokkos::deep_copy(
+      space,
+      Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+          rows.data(), block, columns),
+      owned);
+  space.fence();
+  sum_over_ranks(comm, rows);
+  return rows;
 }
 
 /// \brief The accelerated RPCholesky acceptance on the b x b residual block `block` (column-major) of the
@@ -238,32 +279,18 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
                           candidates.data(), candidates.size()));
 
     // The candidates' rows of F, on every rank: b x rank
-    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> candidate_factor("kernelsolve::nystrom::candidate_factor",
-                                                                              block, rank);
-    detail::rpcholesky_owned_rows(space, factor, static_cast<int>(rank), device_candidates, first_row,
-                                  candidate_factor);
-    std::vector<double> candidate_factor_host(static_cast<std::size_t>(block * rank));
-    Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
-        candidate_factor_host_view(candidate_factor_host.data(), block, rank);
-    Kokkos::deep_copy(space, candidate_factor_host_view, candidate_factor);
-    space.fence();
-    detail::sum_over_ranks(comm, candidate_factor_host);
-    Kokkos::deep_copy(space, candidate_factor, candidate_factor_host_view);
+    auto const candidate_factor_host =
+        detail::candidate_rows_on_every_rank(space, comm, factor, static_cast<int>(rank), device_candidates, first_row);
+    auto const candidate_factor = detail::column_major_copy<memory_space>(
+        space, "kernelsolve::nystrom::candidate_factor", candidate_factor_host, block, rank);
 
     // G = (K - F F^T)(:, candidates) on this rank's rows, and its candidate rows on every rank (b x b)
     Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> residual_columns(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::residual_columns"), local_rows, block);
     detail::rpcholesky_residual_columns(space, op.kernel(), local_points, op.points(), device_candidates, factor,
                                         static_cast<int>(rank), candidate_factor, residual_columns);
-    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> candidate_block("kernelsolve::nystrom::candidate_block",
-                                                                             block, block);
-    detail::rpcholesky_owned_rows(space, residual_columns, block, device_candidates, first_row, candidate_block);
-    std::vector<double> candidate_block_host(static_cast<std::size_t>(block * block));
-    Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
-        candidate_block_host_view(candidate_block_host.data(), block, block);
-    Kokkos::deep_copy(space, candidate_block_host_view, candidate_block);
-    space.fence();
-    detail::sum_over_ranks(comm, candidate_block_host);
+    auto const candidate_block_host =
+        detail::candidate_rows_on_every_rank(space, comm, residual_columns, block, device_candidates, first_row);
 
     std::vector<double> lower;
     auto const accepted =
@@ -332,15 +359,16 @@ void NystromPreconditioner<Operator>::apply(block_type const& residual, block_ty
   auto const rank = static_cast<int>(factor_.extent(1));
   auto const columns = static_cast<int>(residual.extent(1));
   // y = (shift I + F^T F)^{-1} F^T r on every rank, then out = (r - F y) / shift on this rank's rows
-  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual);
+  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual, false, &scratch_);
   detail::cholesky_solve_in_place(core_, rank, coefficients, columns);
-  Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> device_coefficients(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::coefficients"), rank, columns);
+  if (device_coefficients_.extent(1) != static_cast<std::size_t>(columns))
+    device_coefficients_ = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::coefficients"), rank, columns);
   Kokkos::deep_copy(
-      space, device_coefficients,
+      space, device_coefficients_,
       Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
           coefficients.data(), rank, columns));
-  detail::nystrom_woodbury_rows(space, factor_, device_coefficients, summary_.shift, residual, out);
+  detail::nystrom_woodbury_rows(space, factor_, device_coefficients_, summary_.shift, residual, out);
   space.fence();  // the host coefficients are released after this
 }
 
