@@ -17,6 +17,8 @@ std::string to_string(ConvergenceReason reason) {
       return "diverged_breakdown";
     case ConvergenceReason::diverged_nan_or_inf:
       return "diverged_nan_or_inf";
+    case ConvergenceReason::diverged_stagnation:
+      return "diverged_stagnation";
   }
   return "unknown(" + std::to_string(static_cast<int>(reason)) + ")";
 }

@@ -21,22 +21,30 @@
 namespace kernelsolve::app {
 namespace {
 
-bool is_float(std::string const& precision) {
+/// float32 data: the seed's (float and mixed precision draw the demo's points in float32).
+bool has_float_data(std::string const& precision) {
   return precision != "double";
 }
 
-/// value rounded to the precision, in double: what the solver sees of it.
+/// value rounded to the precision, in double: what the solver's residual sees of it (mixed: float64).
 double rounded_to(std::string const& precision, double value) {
-  return is_float(precision) ? static_cast<double>(static_cast<float>(value)) : value;
+  return precision == "float" ? static_cast<double>(static_cast<float>(value)) : value;
+}
+
+/// What the demo prints for the precision.
+char const* precision_label(std::string const& precision) {
+  if (precision == "mixed") return "mixed precision (float32 kernel in the inner solves, float64 refinement)";
+  return precision == "float" ? "float32" : "float64";
 }
 
 KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions const& options) {
   KernelSolverOptions facade;
   facade.kernel = choice.spec;
-  facade.precision = is_float(options.precision) ? Precision::float32 : Precision::float64;
+  facade.precision = precision_from_name(options.precision);
   facade.alpha = options.alpha;
   facade.preconditioner = preconditioner_kind_from_name(options.preconditioner);
   facade.nystrom.rank = nystrom_rank_of(options);
+  facade.refinement.inner_relative_tolerance = options.inner_rtol;
   if (options.monitor) {
     facade.on_nystrom_round = [](NystromSummary const& so_far) {
       print("  nystrom rank %lld  tr(K - F F^T) = %.4e\n", static_cast<long long>(so_far.rank), so_far.residual_trace);
@@ -109,8 +117,8 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
 
   std::mt19937_64 generator(options.seed);
   auto const uniform = [&](std::int64_t rows, std::int64_t columns) {
-    return is_float(precision) ? reference::uniform_matrix<float>(rows, columns, generator)
-                               : reference::uniform_matrix<double>(rows, columns, generator);
+    return has_float_data(precision) ? reference::uniform_matrix<float>(rows, columns, generator)
+                                     : reference::uniform_matrix<double>(rows, columns, generator);
   };
   auto const points = uniform(options.points, options.dimension);
   auto const right_hand_sides = uniform(options.points, options.columns);
@@ -118,14 +126,14 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
                        {"dimension", options.dimension},
                        {"columns", options.columns},
                        {"alpha", solver.alpha},
-                       {"precision", is_float(precision) ? "float32" : "float64"},
+                       {"precision", std::string(to_string(precision_from_name(precision)))},
                        {"seed", options.seed}};
 
   print("kernelsolve %s: %s kernel solve (K + alpha I) c = b, k = %s\n", version_string,
         std::string(to_string(family)).c_str(), std::string(formula_of(family)).c_str());
   print("  N = %lld points in [0,1]^%d, Dv = %d right-hand sides, sigma = %g (g = %g), alpha = %g, %s\n",
         static_cast<long long>(options.points), options.dimension, options.columns, choice.sigma, g, solver.alpha,
-        is_float(precision) ? "float32" : "float64");
+        precision_label(precision));
   print("  %d MPI rank%s, Kokkos %s with %d threads per rank; rtol = %g, max iterations = %d, preconditioner %s%s\n",
         ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
         static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
@@ -160,9 +168,8 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
   }
   double const solve_seconds = timer.seconds();
   report.set_solve("solve", result);
-  print("Solve (kernelsolve %s): %.5f s, %d iterations (setup %.5f s, preconditioner %.5f s)\n",
-        solver.preconditioner == "none" ? "CG" : "PCG", solve_seconds, result.iterations, setup_seconds,
-        preconditioner_seconds);
+  print("Solve (kernelsolve %s): %.5f s, %s (setup %.5f s, preconditioner %.5f s)\n", method_of(solver), solve_seconds,
+        iteration_summary(result).c_str(), setup_seconds, preconditioner_seconds);
   print_solve_result(result);
 
   // L = <e, c> for e standard normal (the seed's torch.randn): its gradients through one adjoint solve.
@@ -181,8 +188,8 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
     double const d_sigma = gradient->kernel_parameter * g_derivative_of_sigma(family, choice.sigma);
     report["gradient"] = {
         {"dL_dalpha", gradient->ridge}, {"dL_dg", gradient->kernel_parameter}, {"dL_dsigma", d_sigma}};
-    print("Gradient of <e, c> (adjoint %s + pair reductions): %.5f s, adjoint %d iterations (%s)\n",
-          solver.preconditioner == "none" ? "CG" : "PCG", timer.seconds(), gradient->adjoint.iterations,
+    print("Gradient of <e, c> (adjoint %s + pair reductions): %.5f s, adjoint %s (%s)\n", method_of(solver),
+          timer.seconds(), iteration_summary(gradient->adjoint).c_str(),
           gradient->adjoint.converged() ? "converged" : "NOT converged");
     print("  dL/dalpha = %.6e, dL/dsigma = %.6e\n", gradient->ridge, d_sigma);
   }
@@ -217,6 +224,7 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
     report["dense_check"] = {{"relative_error", error}};
     if (gradient) report["dense_check"]["gradient_relative_error"] = gradient_error;
   }
+  if (!result.converged()) print_error(not_converged_message(result, solver, "the demo's solve did not converge"));
   return result.converged() ? 0 : exit_not_converged;
 }
 

@@ -6,6 +6,7 @@
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/version.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -28,18 +29,20 @@ void validate(SolverOptions const& options) {
   KS_USER_REQUIRE(std::isfinite(options.criteria.absolute_tolerance) && options.criteria.absolute_tolerance >= 0,
                   "--atol must be finite and >= 0, got ", options.criteria.absolute_tolerance);
   KS_USER_REQUIRE(options.criteria.max_iterations >= 1, "--max-it must be >= 1, got ", options.criteria.max_iterations);
+  KS_USER_REQUIRE(options.inner_rtol > 0 && options.inner_rtol < 1, "--inner-rtol must be in (0, 1), got ",
+                  options.inner_rtol);
   nystrom_rank_of(options);  // throws for a --rank that is neither a whole number nor auto
 }
 
-/// Float CG cannot get much below 1e-6; double can, and its gradients need it.
 SolverOptions with_precision(SolverOptions options, std::string const& precision) {
   options.precision = precision;
-  if (!options.rtol_given) options.criteria.relative_tolerance = precision == "double" ? 1e-10 : 1e-6;
+  if (!options.rtol_given) options.criteria.relative_tolerance = default_relative_tolerance(precision);
   return options;
 }
 
+/// The solution's type: float32 for float, float64 for double and mixed.
 io::ElementType element_type_of(std::string const& precision) {
-  return precision == "double" ? io::ElementType::float64 : io::ElementType::float32;
+  return precision == "float" ? io::ElementType::float32 : io::ElementType::float64;
 }
 
 /// The same on every rank (every rank inspected the same files), so a plain throw cannot deadlock.
@@ -90,9 +93,35 @@ std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options) {
   return static_cast<std::int64_t>(rank);
 }
 
+char const* method_of(SolverOptions const& options) {
+  bool const plain = options.preconditioner == "none";
+  if (options.precision == "mixed")
+    return plain ? "mixed-precision refinement around CG" : "mixed-precision refinement around PCG";
+  return plain ? "CG" : "PCG";
+}
+
+double default_relative_tolerance(std::string const& precision) {
+  return precision == "float" ? 1e-3 : 1e-10;
+}
+
+std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what) {
+  auto const stagnated =
+      std::find(result.reasons.begin(), result.reasons.end(), ConvergenceReason::diverged_stagnation);
+  if (stagnated != result.reasons.end()) {
+    auto const column = static_cast<std::size_t>(stagnated - result.reasons.begin());
+    return detail::concatenate(what, ": the true residual stagnated at ", result.relative_residuals[column],
+                               " (column ", column, ") above --rtol ", options.criteria.relative_tolerance, " in ",
+                               options.precision,
+                               options.precision == "float" ? ": --precision mixed (or double) reaches it"
+                                                            : ": the tolerance is below what float64 reaches");
+  }
+  return detail::concatenate(what, " within ", options.criteria.max_iterations, " iterations");
+}
+
 int run_demo(DemoOptions options) {
   validate(options.solver);
-  options.solver = with_precision(options.solver, options.solver.precision == "double" ? "double" : "float");
+  auto const& precision = options.solver.precision;
+  options.solver = with_precision(options.solver, precision == "auto" ? "mixed" : precision);
   auto const choice = choose_kernel(options.kernel);
   Report report("demo");
   report.set_kernel(choice);
@@ -144,12 +173,12 @@ int run_solve(SolveOptions const& options) {
   std::vector<double> coefficients;
   auto const result = solve_rows(choice, points, right_hand_sides, solver, report, coefficients);
   report.set_solve("solve", result);
-  print("Solve: %d iterations, %s\n", result.iterations, result.converged() ? "converged" : "NOT converged");
+  print("Solve: %s, %s\n", iteration_summary(result).c_str(), result.converged() ? "converged" : "NOT converged");
   print_solve_result(result);
   if (!result.converged()) {
     report.write(solver.report);
-    print_error(detail::concatenate("the solve did not converge within ", solver.criteria.max_iterations,
-                                    " iterations: ", options.out, " not written"));
+    print_error(not_converged_message(result, solver, "the solve did not converge") + ": " + options.out +
+                " not written");
     return exit_not_converged;
   }
   return write_result(comm, report, out, options.out, partition, right_hand_sides, solver.precision, solver.report,

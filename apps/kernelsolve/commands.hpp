@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace kernelsolve::app {
@@ -34,6 +35,15 @@ namespace kernelsolve::app {
 
 /// --rank as a number, or nothing for auto. \throws InvalidArgument when it is neither.
 std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options);
+
+/// The relative tolerance without --rtol: 1e-3 for float (what float32 products reach honestly, measured), 1e-10
+/// for double and mixed.
+double default_relative_tolerance(std::string const& precision);
+/// "<what> within N iterations", or for a stagnated column the residual reached and the precision that reaches
+/// the tolerance.
+std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what);
+/// "CG" / "PCG", or "mixed-precision refinement around (P)CG".
+char const* method_of(SolverOptions const& options);
 
 /// The three commands; each returns the exit code (0, or exit_not_converged) and throws on bad input.
 int run_demo(DemoOptions options);

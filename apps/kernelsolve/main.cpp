@@ -51,7 +51,8 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
   if (solves) {
     command.add_option("--alpha", options.alpha, "ridge alpha >= 0 in (K + alpha I)")->capture_default_str();
     command.add_option("--rtol", options.criteria.relative_tolerance,
-                       "relative residual tolerance (default 1e-6 in float, 1e-10 in double)");
+                       "relative tolerance of the true residual (default 1e-3 in float, 1e-10 in double "
+                       "and mixed)");
     command.add_option("--atol", options.criteria.absolute_tolerance, "absolute residual tolerance")
         ->capture_default_str();
     command.add_option("--max-it", options.criteria.max_iterations, "maximum number of CG iterations")
@@ -66,11 +67,16 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
         .add_option("--rank", options.rank,
                     "rank K of the nystrom preconditioner, or auto: grow it until tr(K - F F^T) <= 200 alpha")
         ->capture_default_str();
+    command
+        .add_option("--inner-rtol", options.inner_rtol,
+                    "mixed precision: each float32 inner solve reduces the outer residual by this factor")
+        ->capture_default_str();
   }
   command
       .add_option("--precision", options.precision,
-                  "arithmetic: float, double, or auto (the demo: float; files: the points' own type)")
-      ->check(CLI::IsMember({"auto", "float", "double"}))
+                  "arithmetic: float, double, mixed (float32 kernel in the inner solves, float64 refinement: "
+                  "float64 accuracy at about float32 cost), or auto (the demo: mixed; files: the points' own type)")
+      ->check(CLI::IsMember({"auto", "float", "double", "mixed"}))
       ->capture_default_str();
   command.add_option("--report", options.report, "write a JSON report (sizes, kernel, ranks, convergence, timings)");
 }

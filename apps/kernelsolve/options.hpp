@@ -2,6 +2,7 @@
 #pragma once
 
 #include <kernelsolve/solver/convergence.hpp>
+#include <kernelsolve/solver/refinement_options.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -23,12 +24,13 @@ struct KernelOptions {
 struct SolverOptions {
   double alpha = 0.01;                     ///< ridge
   StoppingCriteria criteria{};             ///< --rtol, --atol, --max-it
-  bool rtol_given = false;                 ///< else rtol = 1e-6 in float, 1e-10 in double
+  bool rtol_given = false;                 ///< else rtol = 1e-3 in float, 1e-10 in double and mixed
   bool monitor = false;                    ///< one line per iteration
   std::string preconditioner = "nystrom";  ///< --preconditioner: "none" (plain CG) or "nystrom" (RPCholesky)
   std::string rank = "auto";               ///< --rank: the Nystrom rank K, or "auto"
-  std::string precision = "auto";          ///< "float", "double", or "auto": the demo's float32, a file's own type
-  std::string report;                      ///< --report file.json; empty: none
+  double inner_rtol = RefinementOptions{}.inner_relative_tolerance;  ///< --inner-rtol (mixed precision)
+  std::string precision = "auto";  ///< "float", "double", "mixed", or "auto": the demo's mixed, a file's own type
+  std::string report;              ///< --report file.json; empty: none
 };
 
 /// The seed's demo: random points and right-hand sides, checked against a dense direct solve.

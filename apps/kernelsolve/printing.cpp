@@ -32,6 +32,18 @@ void print_solve_result(SolveResult const& result) {
   }
 }
 
+std::string iteration_summary(SolveResult const& result) {
+  if (result.refinement_steps.empty()) return std::to_string(result.iterations) + " iterations";
+  return std::to_string(result.iterations) + " inner iterations in " +
+         std::to_string(result.refinement_steps.size() - 1) + " outer steps";
+}
+
+void PrintingMonitor::on_refinement_step(int step, int inner_iterations,
+                                         std::vector<double> const& relative_residuals) {
+  double const largest = *std::max_element(relative_residuals.begin(), relative_residuals.end());
+  print("  outer step %3d  (%d inner iterations)  max true relative residual %.6e\n", step, inner_iterations, largest);
+}
+
 void PrintingMonitor::on_iteration(int iteration, std::vector<double> const& relative_residuals) {
   double const largest = *std::max_element(relative_residuals.begin(), relative_residuals.end());
   print("  iteration %5d  max relative residual %.6e\n", iteration, largest);

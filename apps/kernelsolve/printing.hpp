@@ -25,10 +25,15 @@ void print_error(std::string const& message);
 /// Per-column lines of a solve result: reason, iterations, true relative residual.
 void print_solve_result(SolveResult const& result);
 
-/// PETSc -ksp_monitor style: one line per iteration with the largest relative residual over the columns.
+/// "12 iterations", or for iterative refinement "23 inner iterations in 4 outer steps".
+std::string iteration_summary(SolveResult const& result);
+
+/// PETSc -ksp_monitor style: one line per iteration with the largest relative residual over the columns, and one
+/// per outer step of iterative refinement with its true residual.
 class PrintingMonitor : public SolveMonitor {
  public:
   void on_iteration(int iteration, std::vector<double> const& relative_residuals) override;
+  void on_refinement_step(int step, int inner_iterations, std::vector<double> const& relative_residuals) override;
 };
 
 /// Without --monitor: a short progress line at most every `interval_seconds`, so that a long solve shows life.

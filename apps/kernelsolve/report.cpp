@@ -43,7 +43,18 @@ void Report::set_solve(char const* key, SolveResult const& result) {
   for (std::size_t c = 0; c < result.reasons.size(); ++c) {
     solve["columns"].push_back({{"reason", to_string(result.reasons[c])},
                                 {"iterations", result.column_iterations[c]},
-                                {"relative_residual", result.relative_residuals[c]}});
+                                {"relative_residual", result.relative_residuals[c]},
+                                {"recursive_residual", result.recursive_residuals[c]}});
+  }
+  solve["true_residual_checks"] = result.true_residual_checks;
+  solve["residual_replacements"] = result.residual_replacements;
+  if (!result.refinement_steps.empty()) {
+    // Iterative refinement: step 0 is the initial residual; each later one the inner solve and the true residual.
+    solve["outer_steps"] = nlohmann::json::array();
+    for (auto const& step : result.refinement_steps) {
+      solve["outer_steps"].push_back(
+          {{"inner_iterations", step.inner_iterations}, {"relative_residuals", step.relative_residuals}});
+    }
   }
 }
 

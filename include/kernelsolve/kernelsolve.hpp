@@ -19,10 +19,12 @@
 #include <kernelsolve/runtime/kernel_solver.hpp>  // its definitions: link kernelsolve::runtime
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/convergence.hpp>
+#include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
+#include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 #include <kernelsolve/version.hpp>

@@ -16,14 +16,48 @@ PreconditionerKind preconditioner_kind_from_name(std::string_view name) {
                                        "' (known: none, nystrom)");
 }
 
+Precision precision_from_name(std::string_view name) {
+  if (name == "float" || name == "float32") return Precision::float32;
+  if (name == "double" || name == "float64") return Precision::float64;
+  if (name == "mixed") return Precision::mixed;
+  detail::throw_error<InvalidArgument>("precision_from_name", "unknown precision '", name,
+                                       "' (known: float, double, mixed)");
+}
+
+std::string_view to_string(Precision precision) {
+  switch (precision) {
+    case Precision::float32:
+      return "float32";
+    case Precision::float64:
+      return "float64";
+    case Precision::mixed:
+      return "mixed";
+  }
+  return "unknown";
+}
+
 KernelSolver::KernelSolver(MPI_Comm comm, KernelSolverOptions const& options, std::vector<double> const& local_points,
                            int dimension)
     : options_(options) {
   auto const make = [&](auto const& kernel) {
     return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha);
   };
-  model_ = options.precision == Precision::float32 ? visit_kernel<float>(options.kernel, make)
-                                                   : visit_kernel<double>(options.kernel, make);
+  auto const make_mixed = [&](auto const& kernel) {
+    return detail::make_mixed_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha,
+                                                  options.refinement);
+  };
+  switch (options.precision) {
+    case Precision::float32:
+      model_ = visit_kernel<float>(options.kernel, make);
+      break;
+    case Precision::float64:
+      model_ = visit_kernel<double>(options.kernel, make);
+      break;
+    case Precision::mixed:
+      model_ = visit_kernel<double>(options.kernel, make_mixed);
+      break;
+  }
+  KS_USER_REQUIRE(model_ != nullptr, "unknown precision ", static_cast<int>(options.precision));
 }
 
 KernelSolver::~KernelSolver() = default;

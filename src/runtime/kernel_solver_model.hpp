@@ -38,5 +38,12 @@ std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Ker
                                                               std::vector<double> const& local_points, int dimension,
                                                               double alpha);
 
+/// The mixed-precision model for a float64 kernel functor type: refinement in double around float32 inner solves.
+template <class Kernel>
+std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
+                                                                    std::vector<double> const& local_points,
+                                                                    int dimension, double alpha,
+                                                                    RefinementOptions const& refinement);
+
 }  // namespace detail
 }  // namespace kernelsolve

@@ -1,5 +1,6 @@
 // KernelSolver's model for one kernel functor type: DistributedOperator, NystromPreconditioner and
-// ConjugateGradient behind the abstract interface of kernel_solver_model.hpp.
+// ConjugateGradient (or, in mixed precision, IterativeRefinement over a float32 inner PCG) behind the abstract
+// interface of kernel_solver_model.hpp.
 #pragma once
 
 #include "kernel_solver_model.hpp"
@@ -10,6 +11,7 @@
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -17,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace kernelsolve {
@@ -54,23 +57,50 @@ inline std::int64_t rows_of(Communicator const& comm, std::vector<double> const&
   return static_cast<std::int64_t>(values.size()) / columns;
 }
 
-template <class Kernel>
+/// The kernel functor of the same family in another precision: Gaussian<double> -> Gaussian<float>.
+template <class Kernel, class Scalar>
+struct kernel_in_precision;
+template <class Profile, class T, class Scalar>
+struct kernel_in_precision<RadialKernel<Profile, T>, Scalar> {
+  using type = RadialKernel<Profile, Scalar>;
+};
+
+/// \tparam Kernel      the kernel of the operator whose residual decides (the solution's precision).
+/// \tparam InnerKernel the same kernel in the precision of the inner solves (mixed precision: iterative refinement
+///                     with a float32 inner PCG and its Nystrom preconditioner), or Kernel itself (plain PCG).
+template <class Kernel, class InnerKernel = Kernel>
 class KernelSolverModelFor final : public KernelSolver::Model {
  public:
+  static constexpr bool mixed = !std::is_same<Kernel, InnerKernel>::value;
   using Operator = DistributedOperator<Kernel>;
+  using InnerOperator = DistributedOperator<InnerKernel>;
   using Block = typename Operator::block_type;
+  using Solver = std::conditional_t<mixed, IterativeRefinement<Operator, InnerOperator>, ConjugateGradient<Operator>>;
 
-  KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, std::vector<double> const& local_points, int dimension,
-                       double alpha)
+  KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, InnerKernel const& inner_kernel,
+                       std::vector<double> const& local_points, int dimension, double alpha,
+                       RefinementOptions const& refinement)
       : op_(comm, Kokkos::DefaultExecutionSpace(), kernel,
             block_from_rows<Block>("kernelsolve::KernelSolver::points", local_points,
                                    points_rows(comm, local_points, dimension), dimension),
-            static_cast<typename Kernel::value_type>(alpha)),
-        solver_(op_) {}
+            static_cast<typename Kernel::value_type>(alpha)) {
+    if constexpr (mixed) {
+      // The points once more, rounded to the inner precision: the inner solves evaluate the kernel there.
+      inner_op_ = std::make_unique<InnerOperator>(
+          comm, Kokkos::DefaultExecutionSpace(), inner_kernel,
+          block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points", local_points,
+                                                              op_.local_rows(), op_.dimension()),
+          static_cast<typename InnerKernel::value_type>(alpha));
+      solver_.emplace(op_, *inner_op_, refinement);
+    } else {
+      (void)inner_kernel, (void)refinement;
+      solver_.emplace(op_);
+    }
+  }
 
   void setup_preconditioner(KernelSolverOptions const& options) override {
     if (options.preconditioner == PreconditionerKind::nystrom && !nystrom_)
-      nystrom_.emplace(op_, options.nystrom, options.on_nystrom_round);
+      nystrom_.emplace(preconditioned_operator(), options.nystrom, options.on_nystrom_round);
   }
 
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const override {
@@ -86,8 +116,8 @@ class KernelSolverModelFor final : public KernelSolver::Model {
         block_from_rows<Block>("kernelsolve::KernelSolver::right_hand_sides", right_hand_sides, rows, columns);
     Block c("kernelsolve::KernelSolver::coefficients", rows, columns);
     setup_preconditioner(options);
-    auto const result = nystrom_ ? solver_.solve(b, c, criteria, *nystrom_, monitor)
-                                 : solver_.solve(b, c, criteria, IdentityPreconditioner{}, monitor);
+    auto const result = nystrom_ ? solver_->solve(b, c, criteria, *nystrom_, monitor)
+                                 : solver_->solve(b, c, criteria, IdentityPreconditioner{}, monitor);
     coefficients = rows_from_block(c);
     return result;
   }
@@ -101,8 +131,8 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     auto const e = block_from_rows<Block>("kernelsolve::KernelSolver::cotangent", cotangent,
                                           rows_of(comm, cotangent, columns, "the cotangent"), columns);
     setup_preconditioner(options);
-    auto const gradient = nystrom_ ? solve_gradient(solver_, *nystrom_, c, e, criteria, monitor)
-                                   : solve_gradient(solver_, IdentityPreconditioner{}, c, e, criteria, monitor);
+    auto const gradient = nystrom_ ? solve_gradient(*solver_, *nystrom_, c, e, criteria, monitor)
+                                   : solve_gradient(*solver_, IdentityPreconditioner{}, c, e, criteria, monitor);
     return {rows_from_block(gradient.right_hand_sides), rows_from_block(gradient.points), gradient.ridge,
             gradient.kernel_parameter, gradient.adjoint};
   }
@@ -137,16 +167,37 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     return rows_of(Communicator(comm), local_points, dimension < 1 ? 1 : dimension, "the points");
   }
 
+  /// The operator the preconditioner approximates: the inner one (mixed precision) or the only one.
+  InnerOperator const& preconditioned_operator() const {
+    if constexpr (mixed) {
+      return *inner_op_;
+    } else {
+      return op_;
+    }
+  }
+
   Operator op_;
-  ConjugateGradient<Operator> solver_;
-  std::optional<NystromPreconditioner<Operator>> nystrom_;
+  std::unique_ptr<InnerOperator> inner_op_;  ///< mixed precision only
+  std::optional<Solver> solver_;             ///< refers to op_ (and *inner_op_)
+  std::optional<NystromPreconditioner<InnerOperator>> nystrom_;
 };
 
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                               std::vector<double> const& local_points, int dimension,
                                                               double alpha) {
-  return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, local_points, dimension, alpha);
+  return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, kernel, local_points, dimension, alpha,
+                                                        RefinementOptions{});
+}
+
+template <class Kernel>
+std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
+                                                                    std::vector<double> const& local_points,
+                                                                    int dimension, double alpha,
+                                                                    RefinementOptions const& refinement) {
+  using InnerKernel = typename kernel_in_precision<Kernel, float>::type;
+  return std::make_unique<KernelSolverModelFor<Kernel, InnerKernel>>(
+      comm, kernel, InnerKernel::from_g(static_cast<float>(kernel.g)), local_points, dimension, alpha, refinement);
 }
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // on 1, 2 and 3 ranks; interpolation of a smooth function whose error falls as N grows; and its input checks.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/honest_solve.hpp"
 #include "harness/rank_counts.hpp"
 
 #include <kernelsolve/operator/predict.hpp>
@@ -42,7 +43,7 @@ TEST(Predict, MatchesBruteForceAndIsTheSameOnEveryRankCount) {
     auto problem = kernelsolve::test::make_problem_with_kernel(comm, kernelsolve::Matern52<double>::from_sigma(0.3), 90,
                                                                3, 2, 0.01);
     auto c = problem.new_block(2);
-    kernelsolve::conjugate_gradient(problem.op, problem.b, c);
+    kernelsolve::test::conjugate_gradient(problem.op, problem.b, c);
     auto const values = predict_everywhere(problem.op, c, new_points);
     auto const expected = kernelsolve::reference::multiply(
         kernelsolve::reference::kernel_matrix(kernelsolve::test::reference_kernel(problem.op.kernel()), new_points,
@@ -74,7 +75,7 @@ double interpolation_error(Kernel const& kernel, int n, HostMatrix const& new_po
   auto c = problem.new_block(1);
   kernelsolve::StoppingCriteria criteria;
   criteria.relative_tolerance = 1e-12;
-  EXPECT_TRUE(kernelsolve::conjugate_gradient(problem.op, problem.b, c, criteria).converged()) << n;
+  EXPECT_TRUE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, c, criteria).converged()) << n;
   auto const values = predict_everywhere(problem.op, c, new_points);
   double error = 0;
   for (std::int64_t m = 0; m < new_points.rows; ++m) {

@@ -3,6 +3,7 @@
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
 #include "harness/finite_differences.hpp"
+#include "harness/honest_solve.hpp"
 #include "harness/rank_counts.hpp"
 
 #include <kernelsolve/gradient/solve_gradient.hpp>
@@ -39,7 +40,7 @@ template <class Scalar>
 SolvedGradient<Scalar> solve_and_differentiate(kernelsolve::test::DistributedProblem<Scalar>& problem,
                                                HostMatrix const& e, kernelsolve::StoppingCriteria const& criteria) {
   auto c = problem.new_block(static_cast<int>(e.columns));
-  kernelsolve::conjugate_gradient(problem.op, problem.b, c, criteria);
+  kernelsolve::test::conjugate_gradient(problem.op, problem.b, c, criteria);
   using Block = typename kernelsolve::test::DistributedProblem<Scalar>::Block;
   auto const local_e = kernelsolve::reference::to_block<Block>("e", e, problem.op.first_row(), problem.op.local_rows());
   auto const gradient = kernelsolve::solve_gradient(problem.op, c, local_e, criteria);
@@ -111,7 +112,7 @@ TEST(SolveGradient, ReusesTheOperatorAndStaysMatrixFree) {
   int const n = 500, dimension = 3, columns = 2;
   auto problem = kernelsolve::test::make_problem<double>(MPI_COMM_WORLD, n, dimension, columns, 0.3, 0.05);
   auto c = problem.new_block(columns);
-  kernelsolve::conjugate_gradient(problem.op, problem.b, c);
+  kernelsolve::test::conjugate_gradient(problem.op, problem.b, c);
   auto const e = problem.new_block(columns);
   Kokkos::deep_copy(e, 1.0);
 

@@ -14,8 +14,17 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace kernelsolve {
+namespace detail {
+
+template <class T>
+struct is_distributed_operator : std::false_type {};
+template <class Kernel, class ExecutionSpace, class MemorySpace>
+struct is_distributed_operator<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> : std::true_type {};
+
+}  // namespace detail
 
 /// \brief The gradients of L = <e, c> for c = (K + alpha I)^{-1} b, on this rank's rows.
 template <class Operator>
@@ -37,21 +46,28 @@ struct SolveGradient {
 ///   dL/db = a,   dL/dalpha = -sum a . c,   dL/dg = -sum_ij dk_ij/dg (a_i . c_j),
 ///   dL/dx_m = -sum_j 2 k'(|x_m - x_j|^2) (a_m . c_j + c_m . a_j) (x_m - x_j)   (x as i-points and as j-points).
 /// Memory: the operator's points are reused; a and c are gathered once (O(N Dv)).
-/// \param solver         the solver of the forward solve, whose workspace the adjoint solve reuses.
+/// \param solver         the solver of the forward solve, whose workspace the adjoint solve reuses:
+///                       ConjugateGradient<DistributedOperator<...>>, or IterativeRefinement (mixed precision:
+///                       the adjoint solve refined the same way, the gradient sums in the outer precision).
 /// \param preconditioner the forward solve's preconditioner (built once, used for both solves); M is symmetric, so
 ///                       it preconditions the adjoint system as well.
 /// \param solution       c, the solution of the forward solve: local_rows() x Dv.
 /// \param cotangent      e, same shape.  \param criteria, monitor: for the adjoint solve.
 /// \throws DimensionMismatch (on every rank) when the shapes differ on any rank; InvalidArgument for NaN/Inf in e
 ///         (agreed by all ranks).
-template <class Kernel, class ExecutionSpace, class MemorySpace, class Preconditioner>
-SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gradient(
-    ConjugateGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>>& solver,
-    Preconditioner const& preconditioner,
-    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& solution,
-    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& cotangent,
-    StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
-  using Operator = DistributedOperator<Kernel, ExecutionSpace, MemorySpace>;
+template <class Solver, class Preconditioner>
+SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Preconditioner const& preconditioner,
+                                                             typename Solver::block_type const& solution,
+                                                             typename Solver::block_type const& cotangent,
+                                                             StoppingCriteria const& criteria = {},
+                                                             SolveMonitor* monitor = nullptr) {
+  using Operator = typename Solver::operator_type;
+  static_assert(detail::is_distributed_operator<Operator>::value,
+                "solve_gradient: the solver's operator must be a DistributedOperator (the gradient needs its kernel "
+                "and points)");
+  using Kernel = typename Operator::kernel_type;
+  using ExecutionSpace = typename Operator::execution_space;
+  using MemorySpace = typename Operator::memory_space;
   using block_type = typename Operator::block_type;
   using scalar_type = typename Operator::scalar_type;
   detail::ProfilingRegion region("kernelsolve::solve_gradient");

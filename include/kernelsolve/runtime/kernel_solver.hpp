@@ -7,6 +7,7 @@
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
+#include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 
 #include <mpi.h>
@@ -19,8 +20,15 @@
 
 namespace kernelsolve {
 
-/// The scalar type of the points, the vectors and the kernel evaluations.
-enum class Precision { float32, float64 };
+/// The scalar type of the points, the vectors and the kernel evaluations. mixed: the solution, its residual and
+/// the gradient sums in float64, the kernel evaluations of the inner solves in float32 (iterative refinement,
+/// solver/iterative_refinement.hpp): float64 accuracy for little more than the float32 cost.
+enum class Precision { float32, float64, mixed };
+
+/// "float" (or "float32"), "double" (or "float64"), "mixed" -> the precision. \throws InvalidArgument otherwise.
+Precision precision_from_name(std::string_view name);
+/// "float32", "float64", "mixed".
+std::string_view to_string(Precision precision);
 
 /// The preconditioner of the solves: none (plain CG) or NystromPreconditioner.
 enum class PreconditionerKind { none, nystrom };
@@ -31,10 +39,11 @@ PreconditionerKind preconditioner_kind_from_name(std::string_view name);
 /// \brief What a KernelSolver is built with.
 struct KernelSolverOptions {
   KernelSpec kernel{};                       ///< family and g > 0
-  Precision precision = Precision::float64;  ///< float32 or float64
+  Precision precision = Precision::float64;  ///< float32, float64 or mixed
   double alpha = 0.01;                       ///< ridge >= 0 in K + alpha I
   PreconditionerKind preconditioner = PreconditionerKind::nystrom;
-  NystromOptions nystrom{};                ///< for PreconditionerKind::nystrom
+  NystromOptions nystrom{};                ///< for PreconditionerKind::nystrom (of the float32 operator in mixed)
+  RefinementOptions refinement{};          ///< for Precision::mixed
   NystromRoundMonitor on_nystrom_round{};  ///< optional: progress of the setup
 };
 

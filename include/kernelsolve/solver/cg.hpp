@@ -53,15 +53,27 @@ void throw_on_every_rank_if(Communicator const& comm, std::optional<std::string>
 
 }  // namespace detail
 
+/// A true residual that is not below this fraction of the one at the previous check has stopped improving: the
+/// column ends diverged_stagnation (the recursive residual met the tolerance twice, the true one did not).
+inline constexpr double stagnation_improvement = 0.5;
+
+template <class OuterOperator, class InnerOperator>
+class IterativeRefinement;
+
 /// \brief Preconditioned conjugate gradients on a distributed operator, with a workspace kept between solves.
 ///
 /// Solves A X = B for symmetric positive definite A and preconditioner M: column k runs its own PCG (its own alpha_k,
 /// beta_k) and stops when ||r_k|| <= max(rtol ||b_k||, atol), on a breakdown, on NaN/Inf, or after max_iterations;
-/// the others go on. The workspace (four blocks of local_rows() x Dv, and the partial sums of the dot products) is
-/// allocated on the first solve and reused by every later solve with the same Dv: the adjoint solve of a gradient,
-/// new right-hand sides, refinement steps allocate nothing.
-/// The solver holds a reference to the operator, which must outlive it.
-/// \tparam Operator a model of is_linear_operator, e.g. DistributedOperator<Gaussian<double>>.
+/// the others go on. Verdicts come from the true residual: when the recursive residual of a column meets the
+/// tolerance, the solver computes b_k - A x_k (one operator apply, shared by the columns that claim it in the same
+/// iteration); the column converges only if that meets the tolerance too. Otherwise the recursive residual is replaced
+/// by the true one and the column restarts from it (p = z), and when at the next such check the true residual has not
+/// fallen below stagnation_improvement times the last one, the column ends diverged_stagnation: the precision of the
+/// operator (float32 kernel values) cannot reach the tolerance. The workspace (four blocks of local_rows() x Dv, and
+/// the partial sums of the dot products) is allocated on the first solve and reused by every later solve with the same
+/// Dv: the adjoint solve of a gradient, new right-hand sides, refinement steps allocate nothing. The solver holds a
+/// reference to the operator, which must outlive it. \tparam Operator a model of is_linear_operator, e.g.
+/// DistributedOperator<Gaussian<double>>.
 template <class Operator>
 class ConjugateGradient {
  public:
@@ -84,59 +96,82 @@ class ConjugateGradient {
   template <class Preconditioner = IdentityPreconditioner>
   SolveResult solve(block_type const& right_hand_sides, block_type const& solution,
                     StoppingCriteria const& criteria = {}, Preconditioner const& preconditioner = {},
-                    SolveMonitor* monitor = nullptr, InitialGuess guess = InitialGuess::zero);
+                    SolveMonitor* monitor = nullptr, InitialGuess guess = InitialGuess::zero) {
+    return solve_with(right_hand_sides, solution, criteria, preconditioner, monitor, guess, true);
+  }
 
   /// How many times the workspace was allocated (1 after any number of solves with the same Dv).
   [[nodiscard]] int workspace_allocations() const { return workspace_allocations_; }
   [[nodiscard]] Operator const& op() const { return op_; }
 
  private:
-  void check_arguments(block_type const& right_hand_sides, block_type const& solution, StoppingCriteria const& criteria,
-                       InitialGuess guess) const;
+  template <class, class>
+  friend class IterativeRefinement;
+
+  /// verify_true_residual = false: stop on the recursive residual, and report it as relative_residuals (no extra
+  /// applies). Only for an inner solve whose caller computes the true residual itself (iterative refinement).
+  template <class Preconditioner>
+  SolveResult solve_with(block_type const& right_hand_sides, block_type const& solution,
+                         StoppingCriteria const& criteria, Preconditioner const& preconditioner, SolveMonitor* monitor,
+                         InitialGuess guess, bool verify_true_residual);
   void allocate_workspace(std::size_t columns, bool with_preconditioned_residual);
 
   Operator const& op_;
   block_type residual_;                            ///< r = b - A x
   block_type preconditioned_;                      ///< z = M^{-1} r (unused, empty, for the identity)
   block_type direction_;                           ///< p
-  block_type operator_direction_;                  ///< q = A p
+  block_type operator_direction_;                  ///< q = A p (and b - A x when the true residual is checked)
   Kokkos::View<scalar_type*, memory_space> step_;  ///< alpha_k, then beta_k
-  Kokkos::View<int*, memory_space> active_;
+  Kokkos::View<int*, memory_space> active_;        ///< also: which columns take the true residual
   typename Kokkos::View<scalar_type*, memory_space>::HostMirror step_host_;
   typename Kokkos::View<int*, memory_space>::HostMirror active_host_;
   detail::ReductionScratch<memory_space> reduction_scratch_;  ///< partial sums of the dot products
   int workspace_allocations_ = 0;
 };
 
-template <class Operator>
-void ConjugateGradient<Operator>::check_arguments(block_type const& right_hand_sides, block_type const& solution,
-                                                  StoppingCriteria const& criteria, InitialGuess guess) const {
-  auto const& comm = op_.communicator();
-  auto const& space = op_.space();
-  // Every check is agreed on by all ranks before anyone throws: a rank that threw alone would leave the others
-  // waiting in the solver's first collective.
-  detail::throw_on_every_rank_if<InvalidArgument>(comm, detail::invalid_stopping_criteria(criteria), "cg");
+namespace detail {
+
+/// The checks of a solve's arguments against the operator, agreed on by all ranks before anyone throws: a rank
+/// that threw alone would leave the others waiting in the solver's first collective.
+template <class Operator, class Block>
+void check_solve_arguments(Operator const& op, Block const& right_hand_sides, Block const& solution,
+                           StoppingCriteria const& criteria, InitialGuess guess, char const* where) {
+  auto const& comm = op.communicator();
+  auto const& space = op.space();
+  throw_on_every_rank_if<InvalidArgument>(comm, invalid_stopping_criteria(criteria), where);
   std::optional<std::string> shape_problem;
-  auto const local_rows = static_cast<long long>(op_.local_rows());
+  auto const local_rows = static_cast<long long>(op.local_rows());
   if (static_cast<long long>(right_hand_sides.extent(0)) != local_rows ||
       solution.extent(0) != right_hand_sides.extent(0) || solution.extent(1) != right_hand_sides.extent(1)) {
-    shape_problem =
-        detail::concatenate("the right-hand sides (", right_hand_sides.extent(0), " x ", right_hand_sides.extent(1),
-                            ") and the solution (", solution.extent(0), " x ", solution.extent(1),
-                            ") must both have the operator's ", local_rows, " local rows and the same columns");
+    shape_problem = concatenate("the right-hand sides (", right_hand_sides.extent(0), " x ", right_hand_sides.extent(1),
+                                ") and the solution (", solution.extent(0), " x ", solution.extent(1),
+                                ") must both have the operator's ", local_rows, " local rows and the same columns");
   }
-  detail::throw_on_every_rank_if<DimensionMismatch>(comm, shape_problem, "cg");
+  throw_on_every_rank_if<DimensionMismatch>(comm, shape_problem, where);
   auto const columns = static_cast<std::int64_t>(right_hand_sides.extent(1));
   KS_USER_REQUIRE(comm.min_over_ranks(columns) == comm.max_over_ranks(columns),
                   "the right-hand sides must have the same number of columns Dv on every rank");
   KS_USER_REQUIRE(columns >= 1, "the right-hand sides must have Dv >= 1 columns, got ", columns);
-  comm.throw_if_any_rank_failed(detail::count_non_finite(space, right_hand_sides) > 0,
-                                "kernelsolve::cg: the right-hand sides contain NaN or Inf values");
+  comm.throw_if_any_rank_failed(
+      count_non_finite(space, right_hand_sides) > 0,
+      concatenate("kernelsolve::", where, ": the right-hand sides contain NaN or Inf values"));
   if (guess == InitialGuess::given) {
-    comm.throw_if_any_rank_failed(detail::count_non_finite(space, solution) > 0,
-                                  "kernelsolve::cg: the initial guess (the given solution) contains NaN or Inf values");
+    comm.throw_if_any_rank_failed(
+        count_non_finite(space, solution) > 0,
+        concatenate("kernelsolve::", where, ": the initial guess (the given solution) contains NaN or Inf values"));
   }
 }
+
+/// The verdict of a residual norm against the criteria: converged_rtol, converged_atol, diverged_nan_or_inf, or
+/// iterating.
+inline ConvergenceReason residual_verdict(double residual_norm, double rhs_norm, StoppingCriteria const& criteria) {
+  if (!std::isfinite(residual_norm)) return ConvergenceReason::diverged_nan_or_inf;
+  if (rhs_norm > 0 && residual_norm <= criteria.relative_tolerance * rhs_norm) return ConvergenceReason::converged_rtol;
+  if (residual_norm <= criteria.absolute_tolerance || residual_norm == 0) return ConvergenceReason::converged_atol;
+  return ConvergenceReason::iterating;
+}
+
+}  // namespace detail
 
 template <class Operator>
 void ConjugateGradient<Operator>::allocate_workspace(std::size_t columns, bool with_preconditioned_residual) {
@@ -160,9 +195,10 @@ void ConjugateGradient<Operator>::allocate_workspace(std::size_t columns, bool w
 
 template <class Operator>
 template <class Preconditioner>
-SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_sides, block_type const& solution,
-                                               StoppingCriteria const& criteria, Preconditioner const& preconditioner,
-                                               SolveMonitor* monitor, InitialGuess guess) {
+SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand_sides, block_type const& solution,
+                                                    StoppingCriteria const& criteria,
+                                                    Preconditioner const& preconditioner, SolveMonitor* monitor,
+                                                    InitialGuess guess, bool verify_true_residual) {
   static_assert(is_preconditioner_for<Preconditioner, Operator>::value,
                 "ConjugateGradient::solve: the preconditioner must provide apply(block_type const& residual, "
                 "block_type const& out) const (see solver/preconditioner.hpp)");
@@ -171,7 +207,7 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
   detail::ProfilingRegion region("kernelsolve::cg::solve");
   auto const& comm = op_.communicator();
   auto const& space = op_.space();
-  check_arguments(right_hand_sides, solution, criteria, guess);
+  detail::check_solve_arguments(op_, right_hand_sides, solution, criteria, guess, "cg");
   auto const column_count = static_cast<std::size_t>(right_hand_sides.extent(1));
   allocate_workspace(column_count, !identity);
   // z aliases r for the identity: then z = M^{-1} r costs nothing and r . z = r . r.
@@ -179,13 +215,21 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
   auto const dots = [&](block_type const& x, block_type const& y) {
     return detail::reproducible_column_dots(space, comm, x, y, &reduction_scratch_);
   };
+  auto const is_iterating = [](ConvergenceReason r) { return r == ConvergenceReason::iterating; };
 
   SolveResult result;
   result.column_iterations.assign(column_count, 0);
   result.reasons.assign(column_count, ConvergenceReason::iterating);
   result.recursive_residuals.assign(column_count, 0.0);
+  result.relative_residuals.assign(column_count, 0.0);
+  // Whether relative_residuals(c) is the true residual of x(:, c) as it is now; the last true residual checked.
+  std::vector<bool> true_residual_known(column_count, false);
+  std::vector<double> last_true_residual(column_count, -1.0);
+  // Columns whose residual was just replaced: they restart from p = z (beta = 0). Keeping beta = rho_new / rho_old
+  // across a residual that jumped by orders of magnitude would leave p dominated by the old direction.
+  std::vector<bool> restart(column_count, false);
 
-  // x = 0 and r = b, or r = b - A x for a given x
+  // x = 0 and r = b, or r = b - A x for a given x: either way r is the true residual here.
   if (guess == InitialGuess::zero) {
     Kokkos::deep_copy(space, solution, scalar_type(0));
     Kokkos::deep_copy(space, residual_, right_hand_sides);
@@ -201,27 +245,65 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
   } else {
     residual_norms_squared = dots(residual_, residual_);
   }
+  auto const relative = [&](std::size_t c, double norm) { return rhs_norms[c] > 0 ? norm / rhs_norms[c] : norm; };
 
-  // Marks column c stopped or converged from its residual norm ||r_c||; returns false when it stopped.
+  // The recursive verdict of column c from ||r_c||^2; true when it claims convergence.
   auto const check_column = [&](std::size_t c, double residual_norm_squared) {
     double const residual_norm = std::sqrt(residual_norm_squared);
-    result.recursive_residuals[c] = rhs_norms[c] > 0 ? residual_norm / rhs_norms[c] : residual_norm;
-    if (!std::isfinite(residual_norm)) {
-      result.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
-    } else if (rhs_norms[c] > 0 && residual_norm <= criteria.relative_tolerance * rhs_norms[c]) {
-      result.reasons[c] = ConvergenceReason::converged_rtol;
-    } else if (residual_norm <= criteria.absolute_tolerance || residual_norm == 0) {
-      result.reasons[c] = ConvergenceReason::converged_atol;
+    result.recursive_residuals[c] = relative(c, residual_norm);
+    result.reasons[c] = detail::residual_verdict(residual_norm, rhs_norms[c], criteria);
+    return is_converged(result.reasons[c]);
+  };
+  // The columns whose recursive residual claims convergence: their true residual b - A x decides (into q, free
+  // between iterations). A column that misses goes on from the true residual, or stagnates.
+  auto const verify_claims = [&](std::vector<std::size_t> const& claims, std::vector<double>& norms_squared) {
+    op_.apply(solution, operator_direction_);
+    detail::cg_residual(space, right_hand_sides, operator_direction_, operator_direction_);
+    auto const true_norms_squared = dots(operator_direction_, operator_direction_);
+    ++result.true_residual_checks;
+    bool replace_any = false;
+    for (std::size_t c = 0; c < column_count; ++c) active_host_(c) = 0;
+    for (std::size_t c : claims) {
+      double const true_norm = std::sqrt(true_norms_squared[c]);
+      result.relative_residuals[c] = relative(c, true_norm);
+      result.reasons[c] = detail::residual_verdict(true_norm, rhs_norms[c], criteria);
+      true_residual_known[c] = true;
+      if (!is_iterating(result.reasons[c])) continue;
+      if (last_true_residual[c] >= 0 && true_norm > stagnation_improvement * last_true_residual[c]) {
+        result.reasons[c] = ConvergenceReason::diverged_stagnation;
+        continue;
+      }
+      last_true_residual[c] = true_norm;
+      true_residual_known[c] = false;  // x moves on
+      restart[c] = true;
+      norms_squared[c] = true_norms_squared[c];
+      result.recursive_residuals[c] = result.relative_residuals[c];
+      active_host_(c) = 1;
+      replace_any = true;
+      ++result.residual_replacements;
     }
-    return result.reasons[c] == ConvergenceReason::iterating;
+    if (replace_any) {
+      Kokkos::deep_copy(space, active_, active_host_);
+      detail::cg_copy_columns(space, operator_direction_, active_, residual_);
+    }
   };
-  auto const any_active = [&] {
-    return std::any_of(result.reasons.begin(), result.reasons.end(),
-                       [](ConvergenceReason r) { return r == ConvergenceReason::iterating; });
+  auto const verdicts = [&](std::vector<double>& norms_squared, bool residual_is_true) {
+    std::vector<std::size_t> claims;
+    for (std::size_t c = 0; c < column_count; ++c) {
+      if (!is_iterating(result.reasons[c])) continue;
+      if (!check_column(c, norms_squared[c])) continue;
+      if (residual_is_true || !verify_true_residual) {
+        result.relative_residuals[c] = result.recursive_residuals[c];
+        true_residual_known[c] = residual_is_true;
+      } else {
+        claims.push_back(c);
+      }
+    }
+    if (!claims.empty()) verify_claims(claims, norms_squared);
   };
+  auto const any_active = [&] { return std::any_of(result.reasons.begin(), result.reasons.end(), is_iterating); };
   auto const publish_steps = [&] {
-    for (std::size_t c = 0; c < column_count; ++c)
-      active_host_(c) = result.reasons[c] == ConvergenceReason::iterating ? 1 : 0;
+    for (std::size_t c = 0; c < column_count; ++c) active_host_(c) = is_iterating(result.reasons[c]) ? 1 : 0;
     Kokkos::deep_copy(space, active_, active_host_);
     Kokkos::deep_copy(space, step_, step_host_);
   };
@@ -234,7 +316,7 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
       preconditioner.apply(residual_, preconditioned_);
       auto rho = dots(residual_, preconditioned_);
       for (std::size_t c = 0; c < column_count; ++c) {
-        if (result.reasons[c] != ConvergenceReason::iterating) continue;
+        if (!is_iterating(result.reasons[c])) continue;
         if (!std::isfinite(rho[c])) {
           result.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
         } else if (rho[c] <= 0) {
@@ -245,7 +327,7 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
     }
   };
 
-  for (std::size_t c = 0; c < column_count; ++c) check_column(c, residual_norms_squared[c]);
+  verdicts(residual_norms_squared, true);
   if (monitor) monitor->on_iteration(0, result.recursive_residuals);
   std::vector<double> rho = precondition(residual_norms_squared);
   Kokkos::deep_copy(space, direction_, preconditioned);  // p = z
@@ -256,7 +338,7 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
     auto const curvatures = dots(direction_, operator_direction_);
     for (std::size_t c = 0; c < column_count; ++c) {
       step_host_(c) = 0;
-      if (result.reasons[c] != ConvergenceReason::iterating) continue;
+      if (!is_iterating(result.reasons[c])) continue;
       result.column_iterations[c] = iteration;
       if (!std::isfinite(curvatures[c])) {
         result.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
@@ -270,17 +352,19 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
     // x_k += alpha_k p_k;  r_k -= alpha_k q_k
     detail::cg_update_solution_and_residual(space, direction_, operator_direction_, step_, active_, solution,
                                             residual_);
+    for (std::size_t c = 0; c < column_count; ++c) {
+      if (step_host_(c) != 0) true_residual_known[c] = false;
+    }
 
     // ||r_k||: the stopping test; then z = M^{-1} r, beta_k = rho_k,new / rho_k;  p_k = z_k + beta_k p_k
-    auto const new_norms_squared = dots(residual_, residual_);
-    for (std::size_t c = 0; c < column_count; ++c) {
-      if (result.reasons[c] == ConvergenceReason::iterating) check_column(c, new_norms_squared[c]);
-    }
+    auto new_norms_squared = dots(residual_, residual_);
+    verdicts(new_norms_squared, false);
     auto const new_rho = any_active() ? precondition(new_norms_squared) : new_norms_squared;
     for (std::size_t c = 0; c < column_count; ++c) {
       step_host_(c) = 0;
-      if (result.reasons[c] != ConvergenceReason::iterating) continue;
-      step_host_(c) = static_cast<scalar_type>(new_rho[c] / rho[c]);
+      if (!is_iterating(result.reasons[c])) continue;
+      step_host_(c) = restart[c] ? scalar_type(0) : static_cast<scalar_type>(new_rho[c] / rho[c]);
+      restart[c] = false;
       rho[c] = new_rho[c];
       if (iteration == criteria.max_iterations) result.reasons[c] = ConvergenceReason::diverged_max_iterations;
     }
@@ -290,17 +374,21 @@ SolveResult ConjugateGradient<Operator>::solve(block_type const& right_hand_side
     if (monitor) monitor->on_iteration(iteration, result.recursive_residuals);
   }
   for (auto& reason : result.reasons) {
-    if (reason == ConvergenceReason::iterating) reason = ConvergenceReason::diverged_max_iterations;  // max_it = 0
+    if (is_iterating(reason)) reason = ConvergenceReason::diverged_max_iterations;  // max_it = 0
   }
 
-  // The true residual b - A x, which the recursive one only approximates in floating point.
-  op_.apply(solution, operator_direction_);
-  detail::cg_residual(space, right_hand_sides, operator_direction_, residual_);
-  auto const true_norms_squared = dots(residual_, residual_);
-  result.relative_residuals.resize(column_count);
-  for (std::size_t c = 0; c < column_count; ++c) {
-    double const norm = std::sqrt(true_norms_squared[c]);
-    result.relative_residuals[c] = rhs_norms[c] > 0 ? norm / rhs_norms[c] : norm;
+  // The true residual b - A x of the columns that stopped without it (max_iterations, breakdown, NaN); the
+  // converged ones were checked when they stopped.
+  bool const all_known = std::all_of(true_residual_known.begin(), true_residual_known.end(), [](bool k) { return k; });
+  if (verify_true_residual && !all_known) {
+    op_.apply(solution, operator_direction_);
+    detail::cg_residual(space, right_hand_sides, operator_direction_, residual_);
+    auto const true_norms_squared = dots(residual_, residual_);
+    for (std::size_t c = 0; c < column_count; ++c) {
+      if (!true_residual_known[c]) result.relative_residuals[c] = relative(c, std::sqrt(true_norms_squared[c]));
+    }
+  } else if (!verify_true_residual) {
+    result.relative_residuals = result.recursive_residuals;
   }
   return result;
 }

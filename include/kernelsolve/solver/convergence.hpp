@@ -14,6 +14,10 @@ enum class ConvergenceReason : int {
   diverged_max_iterations = -3,  ///< max_iterations reached first
   diverged_breakdown = -5,       ///< p^T A p <= 0: the operator is not positive definite in floating point
   diverged_nan_or_inf = -9,      ///< a NaN or Inf appeared in the iteration
+  /// The true residual ||b - A x|| stopped improving above the tolerance while the recursive one met it: the
+  /// precision cannot reach the tolerance (Belos' loss of accuracy; no PETSc counterpart). relative_residuals
+  /// gives the residual reached; a higher precision (mixed or float64) reaches the tolerance.
+  diverged_stagnation = -12,
 };
 
 /// "converged_rtol", "diverged_breakdown", ...
@@ -25,7 +29,8 @@ inline bool is_converged(ConvergenceReason reason) {
 }
 
 /// \brief When a column stops: ||r_k|| <= max(relative_tolerance ||b_k||, absolute_tolerance), or after
-/// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it).
+/// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it). A column converges only when its true
+/// residual b_k - A x_k meets the tolerance, not merely the solver's recursive residual.
 struct StoppingCriteria {
   double relative_tolerance = 1e-6;  ///< >= 0
   double absolute_tolerance = 0.0;   ///< >= 0; at least one of the two tolerances must be > 0

@@ -7,7 +7,7 @@
 namespace kernelsolve {
 namespace detail {
 
-/// r = b - q (q = A x), every column.
+/// r = b - q (q = A x), every column; r may be q itself.
 template <class ExecutionSpace, class Block>
 void cg_residual(ExecutionSpace const& space, Block const& right_hand_sides, Block const& operator_solution,
                  Block const& residual) {
@@ -47,6 +47,19 @@ void cg_update_solution_and_residual(ExecutionSpace const& space, Block const& d
             solution(i, c) += alpha(c) * direction(i, c);
             residual(i, c) -= alpha(c) * operator_direction(i, c);
           }
+        }
+      });
+}
+
+/// to(:, c) = from(:, c) for the columns with selected(c) != 0.
+template <class ExecutionSpace, class Block, class Mask>
+void cg_copy_columns(ExecutionSpace const& space, Block const& from, Mask const& selected, Block const& to) {
+  int const columns = static_cast<int>(to.extent(1));
+  Kokkos::parallel_for(
+      "kernelsolve::cg::copy_columns", Kokkos::RangePolicy<ExecutionSpace>(space, 0, to.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) {
+        for (int c = 0; c < columns; ++c) {
+          if (selected(c)) to(i, c) = from(i, c);
         }
       });
 }
