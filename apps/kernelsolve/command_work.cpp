@@ -249,6 +249,8 @@ std::vector<double> predict_rows(KernelChoice const& choice, InputArray const& p
   SolverOptions no_preconditioner = options;
   no_preconditioner.alpha = 0;  // the ridge plays no part in K(x_new, x) c
   no_preconditioner.preconditioner = "none";
+  // Mixed precision predicts in float64 (its outer operator): the float64 model alone, without a float32 copy.
+  if (no_preconditioner.precision == "mixed") no_preconditioner.precision = "double";
   std::optional<KernelSolver> solver;
   {
     Report::Phase phase(report, "setup");

@@ -57,6 +57,15 @@ void throw_on_every_rank_if(Communicator const& comm, std::optional<std::string>
 /// column ends diverged_stagnation (the recursive residual met the tolerance twice, the true one did not).
 inline constexpr double stagnation_improvement = 0.5;
 
+namespace detail {
+
+/// True when a true residual norm has stopped improving on the last one checked (none yet: last_norm < 0).
+inline bool stopped_improving(double norm, double last_norm) {
+  return last_norm >= 0 && norm > stagnation_improvement * last_norm;
+}
+
+}  // namespace detail
+
 template <class OuterOperator, class InnerOperator>
 class IterativeRefinement;
 
@@ -72,8 +81,8 @@ class IterativeRefinement;
 /// operator (float32 kernel values) cannot reach the tolerance. The workspace (four blocks of local_rows() x Dv, and
 /// the partial sums of the dot products) is allocated on the first solve and reused by every later solve with the same
 /// Dv: the adjoint solve of a gradient, new right-hand sides, refinement steps allocate nothing. The solver holds a
-/// reference to the operator, which must outlive it. \tparam Operator a model of is_linear_operator, e.g.
-/// DistributedOperator<Gaussian<double>>.
+/// reference to the operator, which must outlive it.
+/// \tparam Operator a model of is_linear_operator, e.g. DistributedOperator<Gaussian<double>>.
 template <class Operator>
 class ConjugateGradient {
  public:
@@ -269,7 +278,7 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
       result.reasons[c] = detail::residual_verdict(true_norm, rhs_norms[c], criteria);
       true_residual_known[c] = true;
       if (!is_iterating(result.reasons[c])) continue;
-      if (last_true_residual[c] >= 0 && true_norm > stagnation_improvement * last_true_residual[c]) {
+      if (detail::stopped_improving(true_norm, last_true_residual[c])) {
         result.reasons[c] = ConvergenceReason::diverged_stagnation;
         continue;
       }

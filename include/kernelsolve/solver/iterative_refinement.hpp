@@ -94,11 +94,11 @@ class IterativeRefinement {
   InnerOperator const& inner_;
   ConjugateGradient<InnerOperator> inner_solver_;
   RefinementOptions options_;
-  block_type residual_;          ///< b - A x, then A x
-  inner_block_type inner_rhs_;   ///< r / ||r|| rounded
-  inner_block_type correction_;  ///< d
-  Kokkos::View<double*, memory_space> scale_, inverse_scale_;
-  typename Kokkos::View<double*, memory_space>::HostMirror scale_host_, inverse_scale_host_;
+  block_type residual_;                        ///< b - A x, then A x
+  inner_block_type inner_rhs_;                 ///< r / ||r|| rounded
+  inner_block_type correction_;                ///< d
+  Kokkos::View<double*, memory_space> scale_;  ///< ||r_c|| of the active columns, 0 for the others
+  typename Kokkos::View<double*, memory_space>::HostMirror scale_host_;
   detail::ReductionScratch<memory_space> reduction_scratch_;
   int workspace_allocations_ = 0;
 };
@@ -114,9 +114,7 @@ void IterativeRefinement<OuterOperator, InnerOperator>::allocate_workspace(std::
   correction_ = inner_block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::refinement::correction"),
                                  rows, columns);
   scale_ = Kokkos::View<double*, memory_space>("kernelsolve::refinement::scale", columns);
-  inverse_scale_ = Kokkos::View<double*, memory_space>("kernelsolve::refinement::inverse_scale", columns);
   scale_host_ = Kokkos::create_mirror_view(scale_);
-  inverse_scale_host_ = Kokkos::create_mirror_view(inverse_scale_);
   ++workspace_allocations_;
 }
 
@@ -173,8 +171,7 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type 
       if (result.reasons[c] != ConvergenceReason::iterating) continue;
       result.relative_residuals[c] = relative;
       result.reasons[c] = detail::residual_verdict(norm, rhs_norms[c], criteria);
-      if (result.reasons[c] == ConvergenceReason::iterating && last_norms[c] >= 0 &&
-          norm > stagnation_improvement * last_norms[c]) {
+      if (result.reasons[c] == ConvergenceReason::iterating && detail::stopped_improving(norm, last_norms[c])) {
         result.reasons[c] = ConvergenceReason::diverged_stagnation;
       }
       last_norms[c] = norm;
@@ -196,13 +193,10 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type 
     // d = A_inner^{-1} (r / ||r||) for the active columns (the others solve a zero right-hand side: no work).
     for (std::size_t c = 0; c < column_count; ++c) {
       bool const active = result.reasons[c] == ConvergenceReason::iterating;
-      double const norm = std::sqrt(norms_squared[c]);
-      scale_host_(c) = active ? norm : 0.0;
-      inverse_scale_host_(c) = active ? 1.0 / norm : 0.0;
+      scale_host_(c) = active ? std::sqrt(norms_squared[c]) : 0.0;
     }
     Kokkos::deep_copy(space, scale_, scale_host_);
-    Kokkos::deep_copy(space, inverse_scale_, inverse_scale_host_);
-    detail::refinement_scaled_residual(space, residual_, inverse_scale_, inner_rhs_);
+    detail::refinement_scaled_residual(space, residual_, scale_, inner_rhs_);
     StoppingCriteria inner_criteria;
     inner_criteria.relative_tolerance = options_.inner_relative_tolerance;
     inner_criteria.absolute_tolerance = 0;

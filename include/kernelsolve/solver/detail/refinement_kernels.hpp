@@ -7,17 +7,20 @@
 namespace kernelsolve {
 namespace detail {
 
-/// inner(:, c) = round(residual(:, c) * inverse_scale(c)): each column at unit norm, so that the inner precision's
-/// range never limits how small the outer residual may get (inverse_scale(c) = 0 gives a zero column).
+/// inner(:, c) = round(residual(:, c) * (1 / scale(c))): each column at unit norm, so that the inner precision's
+/// range never limits how small the outer residual may get (scale(c) = 0 gives a zero column).
 template <class ExecutionSpace, class OuterBlock, class InnerBlock, class Scales>
-void refinement_scaled_residual(ExecutionSpace const& space, OuterBlock const& residual, Scales const& inverse_scale,
+void refinement_scaled_residual(ExecutionSpace const& space, OuterBlock const& residual, Scales const& scale,
                                 InnerBlock const& inner) {
   using inner_scalar = typename InnerBlock::non_const_value_type;
   int const columns = static_cast<int>(inner.extent(1));
   Kokkos::parallel_for(
       "kernelsolve::refinement::scaled_residual", Kokkos::RangePolicy<ExecutionSpace>(space, 0, inner.extent(0)),
       KOKKOS_LAMBDA(std::size_t i) {
-        for (int c = 0; c < columns; ++c) inner(i, c) = static_cast<inner_scalar>(residual(i, c) * inverse_scale(c));
+        for (int c = 0; c < columns; ++c) {
+          double const inverse_scale = scale(c) != 0 ? 1.0 / scale(c) : 0.0;
+          inner(i, c) = static_cast<inner_scalar>(residual(i, c) * inverse_scale);
+        }
       });
 }
 
