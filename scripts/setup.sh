@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian bookworm machine for kernelsolve and builds it.
 #  1. apt-get installs the compilers, MPI, LAPACK, GoogleTest, Google Benchmark, CLI11, parallel HDF5, nlohmann-json,
-#     clang + libFuzzer, the aarch64 cross compiler for the compile-only vectorization tests (idempotent).
+#     clang + libFuzzer, the aarch64 cross compiler for the compile-only vectorization tests, matplotlib for the
+#     demo's --plot (idempotent).
 #  2. When no Kokkos is given (Kokkos_ROOT unset), builds Kokkos + Kokkos Kernels 3.4.01 (OpenMP + Serial) from
 #     Debian's trilinos 13.2 source package into a cached prefix outside the repository, reused by later runs.
 #  3. Configures and builds kernelsolve in $KERNELSOLVE_BUILD_DIR (default: build/).
@@ -27,7 +28,7 @@ install_debian_packages() {
                   libopenmpi-dev openmpi-bin liblapack-dev libblas-dev
                   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libopenblas-dev
                   libhdf5-openmpi-dev nlohmann-json3-dev clang libclang-rt-14-dev
-                  g++-aarch64-linux-gnu)
+                  g++-aarch64-linux-gnu python3-matplotlib)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
 // Implementation of kernelsolve::Communicator: the MPI calls that do not depend on a scalar type.
+#include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 
+#include <numeric>
 #include <utility>
 
 namespace kernelsolve {
@@ -46,6 +48,54 @@ std::vector<double> Communicator::gather_from_all(std::vector<double> const& loc
   std::vector<double> values(local_values.size() * static_cast<std::size_t>(size_));
   MPI_Allgather(local_values.data(), count, MPI_DOUBLE, values.data(), count, MPI_DOUBLE, comm_);
   return values;
+}
+
+namespace {
+
+/// inout = in + inout for double-double pairs, `in` coming from the lower ranks (MPI keeps that order for a
+/// non-commutative operation).
+void add_double_doubles(void* in, void* inout, int* count, MPI_Datatype*) {
+  auto const* lower = static_cast<double const*>(in);
+  auto* higher = static_cast<double*>(inout);
+  for (int k = 0; k + 1 < *count; k += 2) {
+    detail::DoubleDouble sum{lower[k], lower[k + 1]};
+    sum.add(detail::DoubleDouble{higher[k], higher[k + 1]});
+    higher[k] = sum.hi;
+    higher[k + 1] = sum.lo;
+  }
+}
+
+}  // namespace
+
+void Communicator::sum_double_doubles_in_rank_order(std::vector<double>& hi_lo) const {
+  KS_USER_REQUIRE(hi_lo.size() % 2 == 0 && hi_lo.size() <= static_cast<std::size_t>(INT32_MAX),
+                  "double-double sums need an even count below 2^31, got ", hi_lo.size());
+  if (size_ == 1 || hi_lo.empty()) return;
+  MPI_Op op = MPI_OP_NULL;
+  MPI_Op_create(&add_double_doubles, /*commute=*/0, &op);
+  int const count = static_cast<int>(hi_lo.size());
+  std::vector<double> sums(rank_ == 0 ? hi_lo.size() : 0);
+  MPI_Reduce(hi_lo.data(), sums.data(), count, MPI_DOUBLE, op, 0, comm_);
+  MPI_Op_free(&op);
+  if (rank_ == 0) hi_lo.swap(sums);
+  MPI_Bcast(hi_lo.data(), count, MPI_DOUBLE, 0, comm_);
+}
+
+std::vector<double> Communicator::exchange_with_all(std::vector<double> const& values,
+                                                    std::vector<int> const& send_counts) const {
+  KS_USER_REQUIRE(send_counts.size() == static_cast<std::size_t>(size_), "exchange_with_all needs one count per rank (",
+                  size_, "), got ", send_counts.size());
+  std::vector<int> receive_counts(static_cast<std::size_t>(size_));
+  MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, comm_);
+  std::vector<int> send_offsets(static_cast<std::size_t>(size_), 0);
+  std::vector<int> receive_offsets(static_cast<std::size_t>(size_), 0);
+  std::exclusive_scan(send_counts.begin(), send_counts.end(), send_offsets.begin(), 0);
+  std::exclusive_scan(receive_counts.begin(), receive_counts.end(), receive_offsets.begin(), 0);
+  std::vector<double> received(
+      static_cast<std::size_t>(std::accumulate(receive_counts.begin(), receive_counts.end(), 0)));
+  MPI_Alltoallv(values.data(), send_counts.data(), send_offsets.data(), MPI_DOUBLE, received.data(),
+                receive_counts.data(), receive_offsets.data(), MPI_DOUBLE, comm_);
+  return received;
 }
 
 std::int64_t Communicator::min_over_ranks(std::int64_t value) const {

@@ -44,6 +44,22 @@ void read_rows_of(Communicator const& comm, InputArray& input, RowBlock const& b
 /// temporary probe file is created and removed there). \throws io::FileError naming it on every rank.
 io::ArrayLocation check_output(Communicator const& comm, std::string const& name);
 
+/// \brief check_output for a file of any kind (the report): its directory exists and is writable, it is not a
+/// directory, and an existing file there is writable. Nothing when `path` is empty.
+void check_writable(Communicator const& comm, std::string const& path);
+
+/// A file a command reads or writes, and the option that named it (for messages).
+struct NamedFile {
+  std::string option;  ///< e.g. "--out"
+  std::string path;    ///< the file (an HDF5 location's file, without the dataset); empty: not given
+};
+
+/// \brief Refuses an output that is the same file as an input or as another output, also when reached through
+/// another path or a link (written outputs replace the file, so `solve -x x.npy -o x.npy` would destroy its input).
+/// \throws io::FileError naming the output, on every rank, before any work.
+void refuse_shared_files(Communicator const& comm, std::vector<NamedFile> const& outputs,
+                         std::vector<NamedFile> const& inputs);
+
 /// \brief Writes the rows of every rank (row-major, `columns` per row) to `where`, atomically.
 void write_output(Communicator const& comm, io::ArrayLocation const& where, RowBlock const& block, std::int64_t columns,
                   bool one_dimensional, io::ElementType type, std::vector<double> const& rows);

@@ -1,6 +1,7 @@
 // The kernel-dependent work of the app's commands, through the library's run-time facade (KernelSolver): the
 // family, precision and preconditioner are values here; the library compiled every combination once.
 #include "commands.hpp"
+#include "demo_plot.hpp"
 #include "printing.hpp"
 
 #include <kernelsolve/kernels/radial_kernels.hpp>
@@ -197,12 +198,14 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
   if (options.points > options.reference_limit) {
     print("Dense check skipped: N = %lld > --reference-limit %lld\n", static_cast<long long>(options.points),
           static_cast<long long>(options.reference_limit));
+    if (!options.plot.empty()) print("Plot skipped: it shows the dense solution, which was not computed\n");
   } else {
     auto const all_coefficients = as_matrix(kernel_solver->gather_rows(c, options.columns), options.columns);
     auto const all_gradient =
         gradient ? as_matrix(kernel_solver->gather_rows(gradient->points, options.dimension), options.dimension)
                  : reference::HostMatrix();
     double error = 0, gradient_error = 0;
+    PlotOutcome plot;
     if (rank == 0) {
       timer.reset();
       auto const kernel_in_double = [family, g](double r2) { return evaluate_profile(family, g * r2); };
@@ -211,6 +214,7 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
       print("Dense direct solve (float64, LAPACK Cholesky): %.5f s\n", timer.seconds());
       error = reference::relative_error(all_coefficients, expected);
       print("Relative error = %.6e\n", error);
+      if (!options.plot.empty()) plot = plot_demo(options.plot, all_coefficients, expected);
       if (gradient) {
         auto const adjoint = reference::solve_symmetric_positive_definite(dense, cotangent);
         auto const derivative = visit_kernel<double>(KernelSpec{family, g}, [](auto const& kernel) {
@@ -223,6 +227,15 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
     }
     report["dense_check"] = {{"relative_error", error}};
     if (gradient) report["dense_check"]["gradient_relative_error"] = gradient_error;
+    if (!options.plot.empty()) {
+      int kind = static_cast<int>(plot.kind);
+      MPI_Bcast(&kind, 1, MPI_INT, 0, MPI_COMM_WORLD);
+      if (static_cast<PlotOutcome::Kind>(kind) == PlotOutcome::Kind::failed) {
+        print_error(plot.message);
+        return 1;
+      }
+      print("%s\n", plot.message.c_str());
+    }
   }
   if (!result.converged()) print_error(not_converged_message(result, solver, "the demo's solve did not converge"));
   return result.converged() ? 0 : exit_not_converged;

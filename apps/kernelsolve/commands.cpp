@@ -1,6 +1,7 @@
 // The app's commands: files and checks around the kernel-dependent work of commands.hpp (command_work.cpp).
 #include "commands.hpp"
 
+#include "memory_check.hpp"
 #include "printing.hpp"
 
 #include <kernelsolve/error.hpp>
@@ -9,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kernelsolve::app {
 namespace {
@@ -71,6 +74,33 @@ int write_result(Communicator const& comm, Report& report, io::ArrayLocation con
   return 0;
 }
 
+/// Bytes per element of the solver's data in a precision (mixed keeps a float32 and a float64 copy).
+double solver_bytes(std::string const& precision) {
+  return precision == "float" ? 4 : precision == "double" ? 8 : 12;
+}
+
+/// Every rank holds all N points and a gathered N x Dv vector per solver copy, plus its rows of the blocks.
+void require_memory_for(Communicator const& comm, std::int64_t points, std::int64_t dimension, std::int64_t columns,
+                        std::string const& precision, double extra_bytes, std::string const& what) {
+  auto const n = static_cast<double>(points), d = static_cast<double>(dimension), v = static_cast<double>(columns);
+  double const local_rows = n / comm.size() + 1;
+  // all points and a gathered direction per solver copy; this rank's points and the solver's vectors (about six
+  // blocks of Dv columns) in double
+  double const needed = solver_bytes(precision) * n * (d + 2 * v) + 8 * local_rows * (d + 6 * v) + extra_bytes;
+  require_memory(comm, needed,
+                 detail::concatenate(what, " (every rank holds all ", points, " points of dimension ", dimension,
+                                     " and a gathered vector of ", columns, " columns)"));
+}
+
+std::vector<NamedFile> files_of(std::vector<std::pair<std::string, std::string>> const& named) {
+  std::vector<NamedFile> files;
+  for (auto const& [option, name] : named) {
+    if (name.empty()) continue;
+    files.push_back(NamedFile{option, io::parse_array_location(name).path});
+  }
+  return files;
+}
+
 void print_kernel(KernelChoice const& choice) {
   print("  kernel %s: k = %s, g = %g (sigma = %g)%s%s\n", std::string(to_string(choice.spec.family)).c_str(),
         std::string(formula_of(choice.spec.family)).c_str(), choice.spec.g, choice.sigma,
@@ -122,6 +152,19 @@ int run_demo(DemoOptions options) {
   validate(options.solver);
   auto const& precision = options.solver.precision;
   options.solver = with_precision(options.solver, precision == "auto" ? "mixed" : precision);
+  {
+    Communicator const comm(MPI_COMM_WORLD);
+    check_writable(comm, options.solver.report);
+    check_writable(comm, options.plot);
+    refuse_shared_files(comm, {NamedFile{"--plot", options.plot}, NamedFile{"--report", options.solver.report}}, {});
+    // On every rank the demo also keeps its points, right-hand sides, cotangent and gathered solution in double,
+    // and rank 0 the dense matrix and its factor of the check.
+    auto const n = static_cast<double>(options.points);
+    double const host = 8 * n * (options.dimension + 3.0 * options.columns);
+    double const dense = options.points <= options.reference_limit ? 16 * n * n : 0;
+    require_memory_for(comm, options.points, options.dimension, options.columns, options.solver.precision, host + dense,
+                       detail::concatenate("the demo with N = ", options.points, " points"));
+  }
   auto const choice = choose_kernel(options.kernel);
   Report report("demo");
   report.set_kernel(choice);
@@ -137,6 +180,12 @@ int run_solve(SolveOptions const& options) {
   Report report("solve");
   report.set_kernel(choice);
   auto const out = check_output(comm, options.out);
+  check_writable(comm, options.solver.report);
+  refuse_shared_files(comm, files_of({{"--out", options.out}}),
+                      files_of({{"--points", options.points}, {"--rhs", options.right_hand_sides}}));
+  refuse_shared_files(
+      comm, {NamedFile{"--report", options.solver.report}},
+      files_of({{"--points", options.points}, {"--rhs", options.right_hand_sides}, {"--out", options.out}}));
   InputArray points, right_hand_sides;
   RowBlock partition;
   {
@@ -149,6 +198,9 @@ int run_solve(SolveOptions const& options) {
                                  " points (one row per point)"));
     }
     require_enough_points(comm, points);
+    require_memory_for(comm, points.shape.rows, points.shape.columns, right_hand_sides.shape.columns,
+                       resolve_precision(options.solver.precision, points.shape.element_type), 0,
+                       detail::concatenate("the solve of ", points.name));
     partition = balanced_block(comm, points.shape.rows);
     read_rows_of(comm, points, partition);
     read_rows_of(comm, right_hand_sides, partition);
@@ -191,6 +243,13 @@ int run_predict(PredictOptions const& options) {
   Report report("predict");
   report.set_kernel(choice);
   auto const out = check_output(comm, options.out);
+  check_writable(comm, options.solver.report);
+  auto const inputs =
+      files_of({{"--points", options.points}, {"--coefficients", options.coefficients}, {"--at", options.new_points}});
+  refuse_shared_files(comm, files_of({{"--out", options.out}}), inputs);
+  auto inputs_and_out = inputs;
+  inputs_and_out.push_back(NamedFile{"--out", out.path});
+  refuse_shared_files(comm, {NamedFile{"--report", options.solver.report}}, inputs_and_out);
   InputArray points, coefficients, new_points;
   RowBlock partition, new_partition;
   {
@@ -207,6 +266,11 @@ int run_predict(PredictOptions const& options) {
                                  points.name, " has points of dimension ", points.shape.columns));
     }
     require_enough_points(comm, points);
+    require_memory_for(comm, points.shape.rows, points.shape.columns, coefficients.shape.columns,
+                       resolve_precision(options.solver.precision, points.shape.element_type),
+                       8.0 * 3 * static_cast<double>(new_points.shape.rows) / comm.size() *
+                           static_cast<double>(new_points.shape.columns + coefficients.shape.columns),
+                       detail::concatenate("the prediction from ", points.name));
     partition = balanced_block(comm, points.shape.rows);
     new_partition = balanced_block(comm, new_points.shape.rows);
     read_rows_of(comm, points, partition);

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "printing.hpp"
+#include "startup.hpp"
 
 #include <kernelsolve/version.hpp>
 
@@ -12,6 +13,7 @@
 
 #include <cstring>
 #include <exception>
+#include <new>
 #include <vector>
 
 namespace {
@@ -96,6 +98,9 @@ void add_demo_options(CLI::App& command, DemoOptions& options) {
       .add_option("--reference-limit", options.reference_limit,
                   "largest N checked against a dense double direct solve (O(N^2) memory on rank 0)")
       ->capture_default_str();
+  command.add_option("--plot", options.plot,
+                     "F.png: the first 40 coefficients of each column next to the dense solution, as the KeOps "
+                     "example plots them (needs python3-matplotlib; skipped with a note without it)");
   command.add_flag("--grad", options.gradient,
                    "also differentiate L = <e, c> for a random e (the seed's autograd check): dL/dx, dL/db, "
                    "dL/dalpha, dL/dsigma through one adjoint solve");
@@ -136,7 +141,12 @@ std::vector<char*> with_default_command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);
-  Kokkos::ScopeGuard kokkos(argc, argv);
+  set_openmp_binding_default();
+  auto split = split_kokkos_arguments(argc, argv);
+  auto const busy_cores = busy_cores_of_other_processes();
+  int kokkos_argc = static_cast<int>(split.kokkos.size()) - 1;
+  Kokkos::ScopeGuard kokkos(kokkos_argc, split.kokkos.data());
+  if (split.kokkos_help) return 0;  // Kokkos printed its options
   bool const is_rank_zero = world_rank() == 0;
 
   CLI::App app{
@@ -146,6 +156,10 @@ int main(int argc, char** argv) {
       "checked against a dense direct solve.",
       "kernelsolve"};
   app.set_version_flag("--version", kernelsolve::version_string);
+  char const* const footer =
+      "Kokkos' own options (--kokkos-threads=N, --kokkos-device-id=N, ...): kernelsolve --kokkos-help.\n"
+      "Threads per rank: OMP_NUM_THREADS (OMP_PROC_BIND=spread OMP_PLACES=threads pins them).";
+  app.footer(footer);
   app.require_subcommand(1, 1);
   DemoOptions demo_options;
   SolveOptions solve_options;
@@ -156,13 +170,15 @@ int main(int argc, char** argv) {
   add_solve_options(*solve, solve_options);
   auto* predict = app.add_subcommand("predict", "points + coefficients + new points -> values K(new, points) c");
   add_predict_options(*predict, predict_options);
+  for (auto* command : {demo, solve, predict}) command->footer(footer);
 
-  auto arguments = with_default_command(argc, argv);
+  auto arguments = with_default_command(static_cast<int>(split.app.size()) - 1, split.app.data());
   try {
     app.parse(static_cast<int>(arguments.size()), arguments.data());
   } catch (CLI::ParseError const& error) {
     return is_rank_zero ? app.exit(error) : error.get_exit_code();
   }
+  warn_if_oversubscribed(busy_cores);
   demo_options.solver.rtol_given = demo->get_option("--rtol")->count() > 0;
   solve_options.solver.rtol_given = solve->get_option("--rtol")->count() > 0;
 
@@ -170,6 +186,11 @@ int main(int argc, char** argv) {
     if (solve->parsed()) return run_solve(solve_options);
     if (predict->parsed()) return run_predict(predict_options);
     return run_demo(demo_options);
+  } catch (std::bad_alloc const&) {
+    print_error(
+        "out of memory (std::bad_alloc): this rank could not allocate what the problem needs; use fewer points, or "
+        "fewer ranks per node");
+    return 1;
   } catch (std::exception const& error) {
     print_error(error.what());
     return 1;

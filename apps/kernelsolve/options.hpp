@@ -41,6 +41,7 @@ struct DemoOptions {
   std::uint64_t seed = 0;                ///< random seed of the points and right-hand sides
   std::int64_t reference_limit = 10000;  ///< dense check only for N up to this (O(N^2) memory, O(N^3) time)
   bool gradient = false;                 ///< also differentiate L = <e, c>: dL/dx, dL/db, dL/dalpha, dL/dsigma
+  std::string plot;                      ///< --plot F.png: the first 40 coefficients next to the dense solution
   KernelOptions kernel{};
   SolverOptions solver{};
 };

@@ -6,6 +6,7 @@
 #include <kernelsolve/io/file_error.hpp>
 #include <kernelsolve/io/npy_header.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -68,8 +69,11 @@ ArrayShape shape_of(NpyHeader const& header) {
   return ArrayShape{header.shape[0], one_dimensional ? 1 : header.shape[1], one_dimensional, header.element_type};
 }
 
-/// Elements of the file's type, stored little-endian in `bytes`, as doubles.
-void convert_to_double(ElementType type, char const* bytes, std::int64_t count, double* out, std::int64_t stride) {
+/// Elements of the file's type in `bytes` (little-endian, or big-endian when `swap`), as doubles.
+void convert_to_double(ElementType type, bool swap, char* bytes, std::int64_t count, double* out, std::int64_t stride) {
+  std::int64_t const item = element_size(type);
+  if (swap)
+    for (std::int64_t k = 0; k < count; ++k) std::reverse(bytes + item * k, bytes + item * (k + 1));
   for (std::int64_t k = 0; k < count; ++k) {
     if (type == ElementType::float32) {
       float value;
@@ -97,17 +101,19 @@ ArrayShape inspect_npy(Communicator const& comm, std::string const& path) {
 std::vector<double> read_npy_rows(Communicator const& comm, std::string const& path, ArrayShape const& shape,
                                   std::int64_t first_row, std::int64_t row_count) {
   // Rank 0 checks the header again (the file may have changed) and tells everyone where the data starts.
-  std::int64_t layout[2] = {0, 0};  // data offset, Fortran order
+  std::int64_t layout[3] = {0, 0, 0};  // data offset, Fortran order, big-endian
   on_every_rank(comm, path, [&] {
     if (comm.rank() != 0) return;
     NpyHeader const header = read_header(path);
     require_same_shape(shape_of(header), shape);
     layout[0] = header.data_offset;
     layout[1] = header.fortran_order;
+    layout[2] = header.big_endian;
   });
-  broadcast_from_root(comm, layout, 2);
+  broadcast_from_root(comm, layout, 3);
   std::int64_t const data_offset = layout[0];
   bool const fortran_order = layout[1] != 0;
+  bool const big_endian = layout[2] != 0;
 
   std::int64_t const item = element_size(shape.element_type);
   std::vector<double> rows(static_cast<std::size_t>(row_count * shape.columns));
@@ -119,14 +125,14 @@ std::vector<double> read_npy_rows(Communicator const& comm, std::string const& p
       std::vector<char> bytes(static_cast<std::size_t>(row_count * shape.columns * item));
       read_at(file, path, data_offset + first_row * shape.columns * item, bytes.data(),
               static_cast<std::int64_t>(bytes.size()));
-      convert_to_double(shape.element_type, bytes.data(), row_count * shape.columns, rows.data(), 1);
+      convert_to_double(shape.element_type, big_endian, bytes.data(), row_count * shape.columns, rows.data(), 1);
     } else {
       // Fortran order: column j is stored whole, element (i, j) at (j * rows + i); read each column's segment.
       std::vector<char> bytes(static_cast<std::size_t>(row_count * item));
       for (std::int64_t column = 0; column < shape.columns; ++column) {
         read_at(file, path, data_offset + (column * shape.rows + first_row) * item, bytes.data(),
                 static_cast<std::int64_t>(bytes.size()));
-        convert_to_double(shape.element_type, bytes.data(), row_count, rows.data() + column, shape.columns);
+        convert_to_double(shape.element_type, big_endian, bytes.data(), row_count, rows.data() + column, shape.columns);
       }
     }
   });

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 namespace kernelsolve::io {
 namespace {
@@ -113,18 +114,17 @@ class DictParser {
   std::size_t position_ = 0;
 };
 
-ElementType element_type_of(std::string_view descr) {
-  // numpy writes '<f8' on little-endian hosts; '|' (not applicable) and '=' (native) are accepted where native
-  // is little-endian. Big-endian data would need a byte swap that kernelsolve does not do.
+/// The element type of a 'descr' and whether its bytes are big-endian.
+std::pair<ElementType, bool> element_type_of(std::string_view descr) {
+  // numpy writes '<f8' on little-endian hosts and '>f8' for arrays saved big-endian (astype('>f8'), or a file from a
+  // big-endian machine); '|' (not applicable) and '=' (native) mean the host's order.
   std::string const shown = "'" + std::string(descr) + "'";
-  if (descr.size() == 3 && descr[1] == 'f' && (descr[2] == '4' || descr[2] == '8')) {
-    bool const little = descr[0] == '<' || ((descr[0] == '|' || descr[0] == '=') && host_is_little_endian);
-    if (little) return descr[2] == '4' ? ElementType::float32 : ElementType::float64;
-    if (descr[0] == '>' || descr[0] == '|' || descr[0] == '=')
-      fail("unsupported dtype " + shown + ": big-endian data is not supported (save it as '<f" + descr[2] +
-           "', e.g. with array.astype('<f" + descr[2] + "'))");
+  if (descr.size() == 3 && descr[1] == 'f' && (descr[2] == '4' || descr[2] == '8') &&
+      (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
+    bool const big = descr[0] == '>' || ((descr[0] == '|' || descr[0] == '=') && !host_is_little_endian);
+    return {descr[2] == '4' ? ElementType::float32 : ElementType::float64, big};
   }
-  fail("unsupported dtype " + shown + ": kernelsolve reads float32 ('<f4') and float64 ('<f8') arrays");
+  fail("unsupported dtype " + shown + ": kernelsolve reads float32 ('<f4', '>f4') and float64 ('<f8', '>f8') arrays");
 }
 
 std::string shape_text(std::vector<std::int64_t> const& shape) {
@@ -179,7 +179,9 @@ NpyHeader parse_npy_header(std::string_view bytes) {
         fail(
             "unsupported dtype: structured arrays (a list 'descr') are not supported; kernelsolve reads float32 "
             "('<f4') and float64 ('<f8') arrays");
-      header.element_type = element_type_of(parser.string_literal("the 'descr' value"));
+      auto const [type, big_endian] = element_type_of(parser.string_literal("the 'descr' value"));
+      header.element_type = type;
+      header.big_endian = big_endian;
     } else if (key == "fortran_order") {
       if (have_fortran_order) fail("malformed header: duplicate key 'fortran_order'");
       have_fortran_order = true;

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -66,6 +67,12 @@ void make(kernelsolve::Communicator const& comm, std::string const& dir) {
   write(comm, dir + "/x.csv", x);
   write(comm, dir + "/b.csv", b2);
   write(comm, dir + "/x_f32.npy", x, false, io::ElementType::float32);
+  // Inputs that the data-safety tests name as outputs too (copies, so that a failure cannot spoil x.npy and b.npy),
+  // and a link to one of them.
+  write(comm, dir + "/x_keep.npy", x);
+  write(comm, dir + "/b_keep.npy", b, true);
+  std::filesystem::remove(dir + "/x_link.npy");
+  std::filesystem::create_symlink("x_keep.npy", dir + "/x_link.npy");
   // Bad inputs.
   HostMatrix with_nan = x;
   with_nan(17, 1) = std::nan("");

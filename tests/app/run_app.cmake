@@ -1,5 +1,6 @@
 # cmake -DCOMMAND="a;b;c" -DEXPECT_EXIT=N [-DEXPECT_STDERR=regex] [-DEXPECT_STDOUT=regex] [-DNO_FILE=path]
-#       [-DREPORT=path -DREPORT_MATCHES=regex] -P run_app.cmake
+#       [-DREPORT=path -DREPORT_MATCHES=regex] [-DUNCHANGED=path] [-DEXPECT_WARNING=regex] [-DREJECT=regex]
+#       -P run_app.cmake
 # Runs the app and checks its exit code and output: how bad input is tested (one line, non-zero exit, and no
 # output file NO_FILE left behind, not even a temporary one).
 if(DEFINED NO_FILE)
@@ -8,12 +9,30 @@ endif()
 if(DEFINED REPORT)
   file(REMOVE ${REPORT})
 endif()
+if(DEFINED UNCHANGED)  # an input that the run must leave as it was
+  file(SHA256 ${UNCHANGED} hash_before)
+endif()
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT exit_code EQUAL EXPECT_EXIT)
   message(FATAL_ERROR "exit code ${exit_code}, expected ${EXPECT_EXIT}\nstdout:\n${out}\nstderr:\n${err}")
 endif()
+if(DEFINED EXPECT_WARNING AND NOT err MATCHES "${EXPECT_WARNING}")
+  message(FATAL_ERROR "stderr does not match the warning '${EXPECT_WARNING}':\n${err}")
+endif()
+if(DEFINED REJECT AND "${out}${err}" MATCHES "${REJECT}")
+  message(FATAL_ERROR "the output matches '${REJECT}', which it must not:\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+# The oversubscription warning depends on what else the machine runs (ctest -j runs tests side by side): its own
+# tests check it (EXPECT_WARNING); the other tests' stderr is checked without it.
+string(REGEX REPLACE "kernelsolve: warning: [^\n]* oversubscribe it: [^\n]*\n" "" err "${err}")
 if(DEFINED EXPECT_STDERR AND NOT err MATCHES "${EXPECT_STDERR}")
   message(FATAL_ERROR "stderr does not match '${EXPECT_STDERR}':\n${err}")
+endif()
+if(DEFINED UNCHANGED)
+  file(SHA256 ${UNCHANGED} hash_after)
+  if(NOT hash_after STREQUAL hash_before)
+    message(FATAL_ERROR "the run changed its input ${UNCHANGED}")
+  endif()
 endif()
 if(DEFINED EXPECT_STDOUT AND NOT out MATCHES "${EXPECT_STDOUT}")
   message(FATAL_ERROR "stdout does not match '${EXPECT_STDOUT}':\n${out}")

@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -176,6 +178,16 @@ std::string bytes_of(std::vector<double> const& values) {
   return bytes;
 }
 
+/// The elements of bytes_of<Scalar>(values) with their bytes reversed: what numpy writes for dtype '>f4' / '>f8'.
+template <class Scalar>
+std::string big_endian_bytes_of(std::vector<double> const& values) {
+  std::string bytes = bytes_of<Scalar>(values);
+  for (std::size_t k = 0; k < bytes.size(); k += sizeof(Scalar))
+    std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(k),
+                 bytes.begin() + static_cast<std::ptrdiff_t>(k + sizeof(Scalar)));
+  return bytes;
+}
+
 /// Reads the file at `name` on every rank count and checks it holds `expected` with `shape`.
 void expect_reads_on_every_rank_count(std::string const& path, io::ArrayShape const& shape,
                                       std::vector<double> const& expected) {
@@ -209,6 +221,19 @@ TEST_F(ArrayFiles, ReadsNumpyFilesInFortranOrderAndEveryVersion) {
   expect_reads_on_every_rank_count(file("v2.npy"), {5, 3, false, ElementType::float32}, c_order);
   expect_reads_on_every_rank_count(file("v3.npy"), {5, 3, false, ElementType::float64}, c_order);
   expect_reads_on_every_rank_count(file("one_d.npy"), {6, 1, true, ElementType::float64}, test_array(6, 1));
+}
+
+TEST_F(ArrayFiles, ReadsBigEndianNumpyFilesByteSwapped) {
+  std::vector<double> const c_order = test_array(5, 3);
+  std::vector<double> fortran_order;
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < 5; ++i) fortran_order.push_back(value_at(i, j));
+  write_fixture("big8.npy", npy_file("{'descr': '>f8', 'fortran_order': False, 'shape': (5, 3), }",
+                                     big_endian_bytes_of<double>(c_order)));
+  write_fixture("big4.npy", npy_file("{'descr': '>f4', 'fortran_order': True, 'shape': (5, 3), }",
+                                     big_endian_bytes_of<float>(fortran_order)));
+  expect_reads_on_every_rank_count(file("big8.npy"), {5, 3, false, ElementType::float64}, c_order);
+  expect_reads_on_every_rank_count(file("big4.npy"), {5, 3, false, ElementType::float32}, c_order);
 }
 
 TEST_F(ArrayFiles, WrittenNpyHeaderFollowsNumpysFormat) {
@@ -264,7 +289,7 @@ TEST_F(ArrayFiles, BadInputsGiveTheSameFileErrorOnEveryRank) {
   std::string const valid_data = bytes_of<double>(test_array(5, 2));
   write_fixture("truncated.npy",
                 npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (5, 2), }", valid_data.substr(0, 50)));
-  write_fixture("big_endian.npy", npy_file("{'descr': '>f8', 'fortran_order': False, 'shape': (5, 2), }", valid_data));
+  write_fixture("big_ints.npy", npy_file("{'descr': '>i8', 'fortran_order': False, 'shape': (5, 2), }", valid_data));
   write_fixture("ints.npy", npy_file("{'descr': '<i4', 'fortran_order': False, 'shape': (5, 2), }", valid_data));
   write_fixture("cube.npy", npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (5, 1, 2), }", valid_data));
   write_fixture("magic.npy", "\x93NUMPX" + npy_file("{}", valid_data).substr(6));
@@ -283,7 +308,7 @@ TEST_F(ArrayFiles, BadInputsGiveTheSameFileErrorOnEveryRank) {
       {file("missing.csv"), "cannot open for reading: No such file or directory"},
       {file("missing.h5") + ":/x", "cannot open for reading: No such file or directory"},
       {file("truncated.npy"), "truncated: the header promises 80 bytes of data"},
-      {file("big_endian.npy"), "unsupported dtype '>f8'"},
+      {file("big_ints.npy"), "unsupported dtype '>i8'"},
       {file("ints.npy"), "unsupported dtype '<i4'"},
       {file("cube.npy"), "unsupported shape (5, 1, 2)"},
       {file("magic.npy"), "bad magic"},

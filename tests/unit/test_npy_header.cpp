@@ -43,6 +43,21 @@ TEST(NpyHeader, ParsesVersions2And3AnyKeyOrderAndSpellings) {
   EXPECT_EQ(parse_npy_header(npy_header("{'descr': '=f4', 'fortran_order': False, 'shape': (0, 3)}")).data_bytes, 0);
 }
 
+TEST(NpyHeader, BigEndianDtypesAreReadByteSwapped) {
+  auto const big = parse_npy_header(npy_header("{'descr': '>f8', 'fortran_order': False, 'shape': (5, 2), }"));
+  EXPECT_EQ(big.element_type, ElementType::float64);
+  EXPECT_TRUE(big.big_endian);
+  EXPECT_EQ(big.data_bytes, 80);
+  auto const big4 = parse_npy_header(npy_header("{'descr': '>f4', 'fortran_order': True, 'shape': (3,), }"));
+  EXPECT_EQ(big4.element_type, ElementType::float32);
+  EXPECT_TRUE(big4.big_endian);
+  for (char const* little : {"<f8", "|f8", "=f8"})
+    EXPECT_FALSE(parse_npy_header(
+                     npy_header(std::string("{'descr': '") + little + "', 'fortran_order': False, 'shape': (5, 2), }"))
+                     .big_endian)
+        << little;
+}
+
 TEST(NpyHeader, WritesExactlyWhatNumpyWrites) {
   std::string const expected_dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (5, 2), }";
   std::string const header = format_npy_header(ElementType::float64, {5, 2});
@@ -70,7 +85,8 @@ TEST(NpyHeader, RejectsMalformedAndUnsupportedHeaders) {
       {std::string("\x93NUMPY\x01", 7), "ends inside the version"},
       {std::string("\x93NUMPY\x02\x00\x10\x00", 10), "ends inside the header length"},
       {good.substr(0, 40), "truncated"},
-      {npy_header("{'descr': '>f8', 'fortran_order': False, 'shape': (5, 2), }"), "unsupported dtype '>f8'"},
+      {npy_header("{'descr': '>i8', 'fortran_order': False, 'shape': (5, 2), }"), "unsupported dtype '>i8'"},
+      {npy_header("{'descr': '!f8', 'fortran_order': False, 'shape': (5, 2), }"), "unsupported dtype '!f8'"},
       {npy_header("{'descr': '<i4', 'fortran_order': False, 'shape': (5, 2), }"), "unsupported dtype '<i4'"},
       {npy_header("{'descr': '<c16', 'fortran_order': False, 'shape': (5,), }"), "unsupported dtype '<c16'"},
       {npy_header("{'descr': '|O', 'fortran_order': False, 'shape': (5,), }"), "unsupported dtype '|O'"},

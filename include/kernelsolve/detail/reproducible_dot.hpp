@@ -145,12 +145,12 @@ inline constexpr int cross_product_column_tile = 8;
 
 /// \brief products[a + p b] = sum_i left(i, a) right(i, b) over the local rows of all ranks (collective): left^T
 /// right, p x q column-major, each product exact (rounded part + FMA error) and summed in double-double, so that the
-/// result is the same double on every rank and rank count (the Gram matrices of the Nystrom preconditioner).
-/// \param symmetric left and right are the same matrix: only a >= b is summed and the result is mirrored.
+/// result is the same double on every rank and rank count (F^T r in the Nystrom apply: p = k, q = Dv; the k x k
+/// Gram F^T F has its own BLAS-3 kernel, reproducible_gram.hpp).
 /// Memory: chunks x p x q double-doubles of partial sums, at most about 256 MiB (fewer chunks for large p q).
 template <class ExecutionSpace, class Left, class Right>
 std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Communicator const& communicator,
-                                                Left const& left, Right const& right, bool symmetric = false,
+                                                Left const& left, Right const& right,
                                                 ReductionScratch<typename Left::memory_space>* scratch = nullptr) {
   int const rows = static_cast<int>(left.extent(0));
   int const p = static_cast<int>(left.extent(1));
@@ -177,14 +177,12 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
         int const chunk = static_cast<int>(item / (static_cast<std::int64_t>(p) * tiles));
         int const first = column_tile * tile;
         int const last = first + tile < q ? first + tile : q;
-        int const end_column = symmetric && a + 1 < last ? a + 1 : last;  // b <= a when symmetric
-        if (end_column <= first) return;
         int const begin = chunk * chunk_rows;
         int const end = begin + chunk_rows < rows ? begin + chunk_rows : rows;
         double high[tile];
         double low[tile];
         for (int t = 0; t < tile; ++t) high[t] = low[t] = 0;
-        int const width = end_column - first;
+        int const width = last - first;
         for (int i = begin; i < end; ++i) {
           double const value = static_cast<double>(left(i, a));
           // product = round(value y) + its exact error (two explicit FMAs, which no compiler contracts further),
@@ -211,7 +209,6 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
 
   std::vector<double> local(2 * pairs, 0.0);
   for (std::size_t pair = 0; pair < pairs; ++pair) {
-    if (symmetric && pair % static_cast<std::size_t>(p) < pair / static_cast<std::size_t>(p)) continue;  // a < b
     DoubleDouble sum;
     for (int chunk = 0; chunk < chunks; ++chunk)
       sum.add(DoubleDouble{chunk_sums_host(chunk, pair, 0), chunk_sums_host(chunk, pair, 1)});
@@ -227,12 +224,6 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
       sum.add(DoubleDouble{all_ranks[at], all_ranks[at + 1]});
     }
     products[pair] = sum.rounded();
-  }
-  if (symmetric) {
-    for (int b = 0; b < q; ++b)
-      for (int a = 0; a < b; ++a)
-        products[static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b] =
-            products[static_cast<std::size_t>(b) + static_cast<std::size_t>(p) * a];
   }
   return products;
 }

@@ -24,6 +24,7 @@ class NpyHeaderError : public std::runtime_error {
 struct NpyHeader {
   int major_version = 1;
   ElementType element_type = ElementType::float64;
+  bool big_endian = false;  ///< '>f4' / '>f8': the readers swap the bytes of each element
   bool fortran_order = false;
   std::vector<std::int64_t> shape;  ///< 1 or 2 extents, each >= 0
   std::int64_t data_offset = 0;     ///< bytes before the data: magic, version, length field and dict
@@ -39,8 +40,8 @@ inline constexpr std::size_t npy_preamble_size = 12;
 std::int64_t npy_header_length(std::string_view preamble);
 
 /// \brief Parses and validates a .npy header: magic "\x93NUMPY", version 1.0, 2.0 or 3.0, the little-endian
-/// header length, and the dict with exactly the keys 'descr' ('<f4' or '<f8'; '|' and '=' also on
-/// little-endian hosts), 'fortran_order' (True/False) and 'shape' (a tuple of one or two extents).
+/// header length, and the dict with exactly the keys 'descr' ('<f4', '<f8', big-endian '>f4', '>f8'; '|' and '='
+/// native), 'fortran_order' (True/False) and 'shape' (a tuple of one or two extents).
 /// \param bytes the start of the file, at least npy_header_length() bytes (more is ignored).
 /// \throws NpyHeaderError naming the problem; never reads outside `bytes`.
 NpyHeader parse_npy_header(std::string_view bytes);

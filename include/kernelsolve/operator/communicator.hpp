@@ -61,6 +61,16 @@ class Communicator {
   /// Every rank's `local_values` (the same count on each), concatenated in rank order.
   [[nodiscard]] std::vector<double> gather_from_all(std::vector<double> const& local_values) const;
 
+  /// \brief hi_lo holds double-doubles (hi, lo, hi, lo, ...): replaced in place by their sums over the ranks, added
+  /// in rank order (a reduction to rank 0 with a non-commutative operation, then a broadcast), so that every rank
+  /// gets the same bits and the memory is that of one rank's values (a gather would need it times the rank count).
+  void sum_double_doubles_in_rank_order(std::vector<double>& hi_lo) const;
+
+  /// \brief Personalized all-to-all exchange: send_counts[r] values of `values` (consecutive, in rank order) go to
+  /// rank r; returns what every rank sent to this one, concatenated in rank order (one count exchange, then the data).
+  [[nodiscard]] std::vector<double> exchange_with_all(std::vector<double> const& values,
+                                                      std::vector<int> const& send_counts) const;
+
   /// Minimum and maximum of a value over all ranks.
   [[nodiscard]] std::int64_t min_over_ranks(std::int64_t value) const;
   [[nodiscard]] std::int64_t max_over_ranks(std::int64_t value) const;

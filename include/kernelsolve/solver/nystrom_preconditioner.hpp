@@ -5,6 +5,7 @@
 
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
+#include <kernelsolve/detail/reproducible_gram.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/solver/cg.hpp>
@@ -35,8 +36,10 @@ namespace kernelsolve {
 /// probability (its residual after the candidates accepted before it) / (its residual at the start of the round),
 /// and appends the accepted pivots' columns G L^{-T} to F. This is exact RPCholesky sampling at the cost of one pass
 /// over the rows per block. Each rank keeps its rows of F; the k x k core shift I + F^T F is summed reproducibly
-/// and factored by LAPACK on every rank. Setup reads k N kernel entries (plus rejected candidates) and does about
-/// N k^2 flops; memory per rank: rows x k scalars + k^2 doubles.
+/// (reproducible_gram.hpp) and factored by LAPACK on every rank. Setup reads k N kernel entries (plus rejected
+/// candidates) and does about N k^2 multiply-adds for the residual columns and N k^2 / 2 for the Gram, both in
+/// register tiles (the BLAS-3 shape, without a BLAS call whose summation order could depend on the partition);
+/// memory per rank: rows x k scalars + about 3 k^2 doubles.
 ///
 /// Apply (collective): M^{-1} r = (r - F (shift I + F^T F)^{-1} F^T r) / shift (Woodbury): 2 N k Dv flops and one
 /// reduction of k Dv values. The preconditioner keeps a pointer to the operator, which must outlive it.
@@ -331,7 +334,7 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   // core = shift I + F^T F, summed reproducibly, factored on every rank
   summary_.shift = op.ridge() > 0 ? static_cast<double>(op.ridge())
                                   : std::max(summary_.residual_trace / static_cast<double>(points), noise_floor);
-  core_ = detail::reproducible_cross_products(space, comm, factor_, factor_, /*symmetric=*/true);
+  core_ = detail::reproducible_gram(space, comm, factor_);
   for (std::int64_t j = 0; j < rank; ++j) core_[static_cast<std::size_t>(j * rank + j)] += summary_.shift;
   int const info = detail::cholesky_factor_in_place(core_, static_cast<int>(rank));
   if (info != 0) {
@@ -359,7 +362,7 @@ void NystromPreconditioner<Operator>::apply(block_type const& residual, block_ty
   auto const rank = static_cast<int>(factor_.extent(1));
   auto const columns = static_cast<int>(residual.extent(1));
   // y = (shift I + F^T F)^{-1} F^T r on every rank, then out = (r - F y) / shift on this rank's rows
-  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual, false, &scratch_);
+  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual, &scratch_);
   detail::cholesky_solve_in_place(core_, rank, coefficients, columns);
   if (device_coefficients_.extent(1) != static_cast<std::size_t>(columns))
     device_coefficients_ = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>(

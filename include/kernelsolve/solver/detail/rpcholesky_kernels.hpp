@@ -3,9 +3,13 @@
 // a fixed order that does not depend on which rank owns it, so the factor is the same bits on any rank count.
 #pragma once
 
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/simd_doubles.hpp>
+
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
+#include <cstring>
 
 namespace kernelsolve {
 namespace detail {
@@ -13,8 +17,131 @@ namespace detail {
 /// Candidates per round of the block RPCholesky, at most (the per-row accumulators live in a fixed-size array).
 inline constexpr int rpcholesky_max_block = 128;
 
+/// Rows and candidates of one thread's tile of the residual columns: on CPUs two SIMD registers of rows (the rows
+/// are contiguous in the column-major factor) times 4 candidates, 8 accumulator registers; one row on GPUs.
+template <class ExecutionSpace>
+inline constexpr int rpcholesky_tile_rows_v = is_host_execution_space_v<ExecutionSpace> ? 2 * simd_doubles : 1;
+inline constexpr int rpcholesky_tile_candidates = 4;
+
+/// \brief One tile of rpcholesky_residual_columns: rows [Rows g, Rows (g + 1)) x candidates [4 h, 4 h + 4). The
+/// explained part F(i, :) . F(c_t, :) of every entry is one chain of multiply-adds over the factor's columns in
+/// order, the same however the rows are tiled or partitioned; rows and candidates past the end are read as the last
+/// ones and not stored.
+template <int Rows, class Kernel, class LocalPoints, class Points, class Candidates, class Factor, class PackedFactor,
+          class Residual>
+struct RpcholeskyResidualTile {
+  static constexpr int candidates_per_tile = rpcholesky_tile_candidates;
+  Kernel kernel;
+  LocalPoints local_points;
+  Points points;
+  Candidates candidates;
+  Factor factor;
+  int rank;
+  PackedFactor candidate_factor;  ///< (tile, j, t): the candidates' rows of F by tile, contiguous along a tile's run
+  Residual residual;
+  int candidate_tiles;
+
+  KOKKOS_INLINE_FUNCTION void operator()(int group) const {
+    using scalar_type = typename Kernel::value_type;
+    int const local_rows = static_cast<int>(residual.extent(0));
+    int const block = static_cast<int>(candidates.extent(0));
+    int const first_row = group * Rows;
+    int row_of[Rows];
+    for (int r = 0; r < Rows; ++r) row_of[r] = first_row + r < local_rows ? first_row + r : local_rows - 1;
+    double explained[rpcholesky_max_block][Rows];
+    for (int t = 0; t < candidate_tiles * candidates_per_tile; ++t)
+      for (int r = 0; r < Rows; ++r) explained[t][r] = 0;
+    // Runs of factor columns short enough that the group's rows of them stay in L1 while every candidate tile
+    // passes over them (a pass over all columns would touch a new page per column, for every tile).
+    for (int first_column = 0; first_column < rank; first_column += column_run) {
+      int const end_column = first_column + column_run < rank ? first_column + column_run : rank;
+      for (int tile = 0; tile < candidate_tiles; ++tile) {
+        double(&sums)[candidates_per_tile][Rows] =
+            *reinterpret_cast<double(*)[candidates_per_tile][Rows]>(&explained[tile * candidates_per_tile][0]);
+        accumulate(sums, tile, first_row, first_column, end_column, row_of, first_row + Rows <= local_rows);
+      }
+    }
+    for (int t = 0; t < block; ++t) {
+      auto const pivot = candidates(t);
+      for (int r = 0; r < Rows && first_row + r < local_rows; ++r) {
+        scalar_type squared_distance = 0;
+        for (int d = 0; d < static_cast<int>(points.extent(1)); ++d) {
+          scalar_type const difference = local_points(row_of[r], d) - points(pivot, d);
+          squared_distance += difference * difference;
+        }
+        residual(row_of[r], t) = static_cast<double>(kernel(squared_distance)) - explained[t][r];
+      }
+    }
+  }
+
+  static constexpr int column_run = 256;
+
+  /// sums(t, r) += sum over factor columns j in [first_column, end_column) of F(row r, j) F(c_t, j), in order.
+  KOKKOS_INLINE_FUNCTION void accumulate(double (&sums)[candidates_per_tile][Rows], int tile, int first_row,
+                                         int first_column, int end_column, int const (&row_of)[Rows], bool full) const {
+#if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
+    if constexpr (Rows == 2 * simd_doubles) {
+      // The accumulators in registers. A tile at the end of the rows gathers its (repeated) rows into the same
+      // registers and runs the same loop: whether the compiler fuses a multiply and an add into an FMA is its own
+      // choice per loop (GCC's Zen tuning avoids FMA chains in scalar loops), so a row must never change code path
+      // with the partition.
+      if (full) {
+        auto const stride = static_cast<std::size_t>(factor.stride(1));
+        accumulate_in_registers(sums, tile, first_column, end_column, [&](int j, simd_double& low, simd_double& high) {
+          auto const* column = factor.data() + stride * static_cast<std::size_t>(j) + first_row;
+          low = load_as_doubles(column);
+          high = load_as_doubles(column + simd_doubles);
+        });
+      } else {
+        accumulate_in_registers(sums, tile, first_column, end_column, [&](int j, simd_double& low, simd_double& high) {
+          for (int r = 0; r < simd_doubles; ++r) {
+            low[r] = static_cast<double>(factor(row_of[r], j));
+            high[r] = static_cast<double>(factor(row_of[r + simd_doubles], j));
+          }
+        });
+      }
+      return;
+    }
+#endif
+    (void)full;
+    (void)first_row;
+    for (int j = first_column; j < end_column; ++j) {
+      double values[Rows];
+      for (int r = 0; r < Rows; ++r) values[r] = static_cast<double>(factor(row_of[r], j));
+      for (int t = 0; t < candidates_per_tile; ++t) {
+        double const other = candidate_factor(tile, j, t);
+        for (int r = 0; r < Rows; ++r) sums[t][r] += values[r] * other;
+      }
+    }
+  }
+
+#if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
+  /// accumulate() with the tile's 2 x 4 registers of sums; load(j, low, high) gives the rows' values of column j.
+  template <class Load>
+  KOKKOS_FORCEINLINE_FUNCTION void accumulate_in_registers(double (&sums)[candidates_per_tile][Rows], int tile,
+                                                           int first_column, int end_column, Load const& load) const {
+    simd_double tile_sums[candidates_per_tile][2];
+    for (int t = 0; t < candidates_per_tile; ++t)
+      for (int half = 0; half < 2; ++half) tile_sums[t][half] = load_as_doubles(&sums[t][half * simd_doubles]);
+    for (int j = first_column; j < end_column; ++j) {
+      simd_double low, high;
+      load(j, low, high);
+      for (int t = 0; t < candidates_per_tile; ++t) {
+        double const other = candidate_factor(tile, j, t);
+        tile_sums[t][0] += low * other;
+        tile_sums[t][1] += high * other;
+      }
+    }
+    for (int t = 0; t < candidates_per_tile; ++t)
+      for (int half = 0; half < 2; ++half)
+        std::memcpy(&sums[t][half * simd_doubles], &tile_sums[t][half], sizeof(simd_double));
+  }
+#endif
+};
+
 /// \brief residual(i, t) = k(|x_i - x_{c_t}|^2) - sum_{j < rank} factor(i, j) candidate_factor(t, j): the columns of
-/// the residual K - F F^T at the candidate pivots c_t, on this rank's rows.
+/// the residual K - F F^T at the candidate pivots c_t, on this rank's rows; in register tiles of rows x candidates
+/// (a matrix product of the factor with the candidates' rows, plus b kernel values per row).
 /// \param local_points  this rank's points (rows x D).  \param points all N points (N x D).
 /// \param candidates    the global rows c_t of the candidates (b <= rpcholesky_max_block).
 /// \param candidate_factor b x rank: row c_t of F as row t, in double (column-major: contiguous over t).
@@ -23,29 +150,31 @@ template <class ExecutionSpace, class Kernel, class LocalPoints, class Points, c
 void rpcholesky_residual_columns(ExecutionSpace const& space, Kernel const& kernel, LocalPoints const& local_points,
                                  Points const& points, Candidates const& candidates, Factor const& factor, int rank,
                                  CandidateFactor const& candidate_factor, Residual const& residual) {
-  using scalar_type = typename Kernel::value_type;
+  constexpr int rows = rpcholesky_tile_rows_v<ExecutionSpace>;
   int const block = static_cast<int>(candidates.extent(0));
-  int const dimension = static_cast<int>(points.extent(1));
+  int const local_rows = static_cast<int>(local_points.extent(0));
+  if (block == 0 || local_rows == 0) return;
+  int const candidate_tiles = (block + rpcholesky_tile_candidates - 1) / rpcholesky_tile_candidates;
+  int const row_groups = (local_rows + rows - 1) / rows;
+  // The candidates' rows of F by tile of 4, so that a tile reads them as one contiguous run (from the column-major
+  // b x rank matrix it would read 32 bytes of every 8 b bytes); candidates past the end repeat the last one.
+  using Packed =
+      Kokkos::View<double** [rpcholesky_tile_candidates], Kokkos::LayoutRight, typename Residual::memory_space>;
+  Packed packed(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::rpcholesky::packed_candidates"),
+                candidate_tiles, rank);
   Kokkos::parallel_for(
-      "kernelsolve::rpcholesky::residual_columns",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, local_points.extent(0)), KOKKOS_LAMBDA(std::size_t i) {
-        double explained[rpcholesky_max_block];
-        for (int t = 0; t < block; ++t) explained[t] = 0;
-        // explained(t) = F(i, :) . F(c_t, :), vectorized over the candidates t
-        for (int j = 0; j < rank; ++j) {
-          double const value = static_cast<double>(factor(i, j));
-          for (int t = 0; t < block; ++t) explained[t] += value * candidate_factor(t, j);
-        }
-        for (int t = 0; t < block; ++t) {
-          auto const pivot = candidates(t);
-          scalar_type squared_distance = 0;
-          for (int d = 0; d < dimension; ++d) {
-            scalar_type const difference = local_points(i, d) - points(pivot, d);
-            squared_distance += difference * difference;
-          }
-          residual(i, t) = static_cast<double>(kernel(squared_distance)) - explained[t];
+      "kernelsolve::rpcholesky::pack_candidates",
+      Kokkos::MDRangePolicy<ExecutionSpace, Kokkos::Rank<2>>(space, {0, 0}, {candidate_tiles, rank}),
+      KOKKOS_LAMBDA(int tile, int j) {
+        for (int t = 0; t < rpcholesky_tile_candidates; ++t) {
+          int const candidate = tile * rpcholesky_tile_candidates + t;
+          packed(tile, j, t) = candidate_factor(candidate < block ? candidate : block - 1, j);
         }
       });
+  using Functor = RpcholeskyResidualTile<rows, Kernel, LocalPoints, Points, Candidates, Factor, Packed, Residual>;
+  Kokkos::parallel_for(
+      "kernelsolve::rpcholesky::residual_columns", Kokkos::RangePolicy<ExecutionSpace>(space, 0, row_groups),
+      Functor{kernel, local_points, points, candidates, factor, rank, packed, residual, candidate_tiles});
 }
 
 /// \brief factor(i, rank + m) = f_m with L f = (residual(i, accepted(m)))_m (forward substitution with the

@@ -1,0 +1,179 @@
+// The Gram matrix F^T F of the Nystrom setup (detail/reproducible_gram.hpp): its chunk plan covers every row once at
+// fixed global positions on any partition (ranks smaller than a chunk, empty ranks, a chunk spread over three
+// ranks), and the distributed result matches a long-double reference and has the same bits on 1, 2 and 3 ranks,
+// balanced, skewed or with the last chunk split, for float and double data.
+#include "harness/rank_counts.hpp"
+
+#include <kernelsolve/detail/reproducible_gram.hpp>
+#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/reference/host_blocks.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+using kernelsolve::detail::gram_chunk_plan;
+using kernelsolve::detail::gram_chunk_rows;
+
+std::vector<std::int64_t> offsets_of(std::vector<std::int64_t> const& sizes) {
+  std::vector<std::int64_t> offsets{0};
+  for (auto size : sizes) offsets.push_back(offsets.back() + size);
+  return offsets;
+}
+
+/// Which rank sums each global row, from the plans: every row exactly once, in chunks that start at multiples of
+/// gram_chunk_rows and are summed whole by the rank holding their first row (own rows plus what others send).
+void expect_plan_covers_every_row_once(std::vector<std::int64_t> const& sizes) {
+  auto const offsets = offsets_of(sizes);
+  std::int64_t const total = offsets.back();
+  std::vector<int> summed(static_cast<std::size_t>(total), 0);
+  std::vector<int> sent(static_cast<std::size_t>(total), 0);
+  for (int rank = 0; rank + 1 < static_cast<int>(offsets.size()); ++rank) {
+    auto const plan = gram_chunk_plan(offsets, rank);
+    std::int64_t const begin = offsets[static_cast<std::size_t>(rank)];
+    for (int chunk = 0; chunk < plan.local_chunks; ++chunk) {
+      std::int64_t const first = begin + plan.owned_begin + std::int64_t(chunk) * gram_chunk_rows;
+      EXPECT_EQ(first % gram_chunk_rows, 0) << "rank " << rank;
+      int const rows = chunk + 1 == plan.local_chunks ? plan.last_local_rows : gram_chunk_rows;
+      for (int i = 0; i < rows; ++i) ++summed[static_cast<std::size_t>(first + i)];
+    }
+    if (plan.straddle_rows > 0) {
+      std::int64_t const first = begin + plan.straddle_begin;
+      EXPECT_EQ(first % gram_chunk_rows, 0) << "rank " << rank;
+      EXPECT_GT(first + plan.straddle_rows, offsets[static_cast<std::size_t>(rank) + 1]) << "rank " << rank;
+      for (int i = 0; i < plan.straddle_rows; ++i) ++summed[static_cast<std::size_t>(first + i)];
+    }
+    for (std::size_t s = 0; 2 * s < plan.sends.size(); ++s)
+      for (int i = plan.sends[2 * s]; i < plan.sends[2 * s + 1]; ++i) {
+        EXPECT_LT(static_cast<int>(s), rank);
+        ++sent[static_cast<std::size_t>(begin + i)];
+      }
+  }
+  for (std::int64_t i = 0; i < total; ++i) {
+    EXPECT_EQ(summed[static_cast<std::size_t>(i)], 1) << "row " << i;
+    // a row is sent exactly when the rank that sums it is not its own
+    auto const owner = std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin() - 1;
+    std::int64_t const chunk_start = i / gram_chunk_rows * gram_chunk_rows;
+    auto const summer = std::upper_bound(offsets.begin(), offsets.end(), chunk_start) - offsets.begin() - 1;
+    EXPECT_EQ(sent[static_cast<std::size_t>(i)], owner != summer ? 1 : 0) << "row " << i;
+  }
+}
+
+TEST(ReproducibleGramPlan, CoversEveryRowOnceOnAnyPartition) {
+  expect_plan_covers_every_row_once({700});
+  expect_plan_covers_every_row_once({350, 350});
+  expect_plan_covers_every_row_once({250, 5, 445});      // rank 0's first chunk ends on rank 2
+  expect_plan_covers_every_row_once({3, 1, 0, 2, 694});  // ranks smaller than a chunk, an empty one
+  expect_plan_covers_every_row_once({256, 256, 188});    // boundaries on chunk starts
+  expect_plan_covers_every_row_once({100, 100, 100});    // one chunk, N below a chunk
+  expect_plan_covers_every_row_once({513, 1, 1});
+}
+
+/// F^T F of the rows in [begin, begin + rows) of `values` on each rank of `comm`, gathered to a vector.
+template <class Scalar>
+std::vector<double> distributed_gram(MPI_Comm comm, kernelsolve::reference::HostMatrix const& values,
+                                     std::vector<std::int64_t> const& sizes) {
+  using Block = Kokkos::View<Scalar**, Kokkos::LayoutLeft>;
+  kernelsolve::Communicator const communicator(comm);
+  auto const partition = kernelsolve::RowPartition::from_sizes(sizes);
+  int const rank = communicator.rank();
+  auto const block =
+      kernelsolve::reference::to_block<Block>("F", values, partition.begin(rank), partition.local_rows(rank));
+  return kernelsolve::detail::reproducible_gram(Kokkos::DefaultExecutionSpace(), communicator, block);
+}
+
+/// Skewed partitions of N rows for P ranks: tiny leading ranks, so that chunks straddle several ranks.
+std::vector<std::int64_t> skewed_sizes(std::int64_t rows, int ranks) {
+  std::vector<std::int64_t> sizes;
+  std::int64_t used = 0;
+  for (int r = 0; r + 1 < ranks; ++r) {
+    sizes.push_back(r == 0 ? 250 : 5);
+    used += sizes.back();
+  }
+  sizes.push_back(rows - used);
+  return sizes;
+}
+
+/// The last rank holds only the last 42 rows: the short last chunk is summed by the rank before it.
+std::vector<std::int64_t> split_tail_sizes(std::int64_t rows, int ranks) {
+  if (ranks == 1) return {rows};
+  std::vector<std::int64_t> sizes(static_cast<std::size_t>(ranks - 2), 5);
+  sizes.insert(sizes.begin(), rows - 42 - 5 * (ranks - 2));
+  sizes.push_back(42);
+  return sizes;
+}
+
+template <class Scalar>
+class ReproducibleGram : public ::testing::Test {};
+using ScalarTypes = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(ReproducibleGram, ScalarTypes);
+
+TYPED_TEST(ReproducibleGram, MatchesLongDoubleReferenceWithTheSameBitsOnEveryPartition) {
+  std::int64_t const rows = 1102;  // four full chunks and a short last one, not a whole number of SIMD registers
+  int const columns = 37;          // edge tiles on both sides
+  std::mt19937_64 generator(11);
+  auto values = kernelsolve::reference::uniform_matrix<TypeParam>(rows, columns, generator);
+  for (auto& value : values.values) value = static_cast<double>(static_cast<TypeParam>(value - 0.4));  // cancellation
+
+  std::vector<long double> reference(static_cast<std::size_t>(columns) * columns, 0.0L);
+  std::vector<long double> magnitude(reference.size(), 0.0L);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (int b = 0; b < columns; ++b)
+      for (int a = 0; a < columns; ++a) {
+        long double const term = static_cast<long double>(values(i, a)) * values(i, b);
+        reference[static_cast<std::size_t>(a + columns * b)] += term;
+        magnitude[static_cast<std::size_t>(a + columns * b)] += std::fabs(term);
+      }
+
+  auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    auto const balanced = kernelsolve::RowPartition::balanced(rows, size);
+    std::vector<std::int64_t> balanced_sizes;
+    for (int r = 0; r < size; ++r) balanced_sizes.push_back(balanced.local_rows(r));
+    auto result = distributed_gram<TypeParam>(comm, values, balanced_sizes);
+    auto const skewed = distributed_gram<TypeParam>(comm, values, skewed_sizes(rows, size));
+    result.insert(result.end(), skewed.begin(), skewed.end());
+    auto const split_tail = distributed_gram<TypeParam>(comm, values, split_tail_sizes(rows, size));
+    result.insert(result.end(), split_tail.begin(), split_tail.end());
+    return result;
+  });
+  auto const& gram = results[0];
+  ASSERT_EQ(gram.size(), 3 * reference.size());
+  for (int b = 0; b < columns; ++b)
+    for (int a = 0; a < columns; ++a) {
+      auto const at = static_cast<std::size_t>(a + columns * b);
+      EXPECT_NEAR(gram[at], static_cast<double>(reference[at]), 2e-14 * static_cast<double>(magnitude[at]))
+          << "(" << a << ", " << b << ")";
+      EXPECT_EQ(gram[at], gram[static_cast<std::size_t>(b + columns * a)]) << "symmetric (" << a << ", " << b << ")";
+    }
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    EXPECT_EQ(results[k], results[0]) << k + 1 << " ranks";
+    // balanced and skewed partitions of the same rank count
+    auto const half = static_cast<std::ptrdiff_t>(reference.size());
+    EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + half, results[k].begin() + half))
+        << k + 1 << " ranks, skewed";
+    EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + half, results[k].begin() + 2 * half))
+        << k + 1 << " ranks, the last chunk split";
+  }
+}
+
+TEST(ReproducibleGram, NoColumnsAndEmptyRanks) {
+  kernelsolve::Communicator const communicator(MPI_COMM_WORLD);
+  Kokkos::View<double**, Kokkos::LayoutLeft> none("none", communicator.rank() == 0 ? 10 : 0, 0);
+  EXPECT_TRUE(kernelsolve::detail::reproducible_gram(Kokkos::DefaultExecutionSpace(), communicator, none).empty());
+  // every row on the last rank: the others own no chunk and send nothing
+  Kokkos::View<double**, Kokkos::LayoutLeft> ones("ones", communicator.rank() + 1 == communicator.size() ? 300 : 0, 2);
+  Kokkos::deep_copy(ones, 1.0);
+  auto const gram = kernelsolve::detail::reproducible_gram(Kokkos::DefaultExecutionSpace(), communicator, ones);
+  EXPECT_EQ(gram, std::vector<double>(4, 300.0));
+}
+
+}  // namespace
