@@ -1,6 +1,8 @@
 // The memory check (see memory_check.hpp).
 #include "memory_check.hpp"
 
+#include "node_communicator.hpp"
+
 #include <kernelsolve/error.hpp>
 
 #include <mpi.h>
@@ -28,14 +30,10 @@ double mem_available_bytes() {
 }  // namespace
 
 std::optional<double> available_bytes_per_rank(Communicator const& comm) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
-  int ranks_on_node = 1;
-  MPI_Comm_size(node, &ranks_on_node);
-  MPI_Comm_free(&node);
+  NodeCommunicator const node(comm.get());
   double const available = mem_available_bytes();
   if (available < 0) return std::nullopt;
-  return available / ranks_on_node;
+  return available / node.size();
 }
 
 void require_memory(Communicator const& comm, double needed_bytes, std::string const& what) {

@@ -1,6 +1,8 @@
 // The app's start-up checks (see startup.hpp).
 #include "startup.hpp"
 
+#include "node_communicator.hpp"
+
 #include <kernelsolve/operator/communicator.hpp>
 
 #include <mpi.h>
@@ -34,17 +36,6 @@ bool read_cpu_times(double& busy, double& total) {
   return true;
 }
 
-/// The ranks on this node and the node's communicator rank of this process.
-int ranks_on_node(int& node_rank) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  int size = 1;
-  MPI_Comm_size(node, &size);
-  MPI_Comm_rank(node, &node_rank);
-  MPI_Comm_free(&node);
-  return size;
-}
-
 }  // namespace
 
 SplitArguments split_kokkos_arguments(int argc, char** argv) {
@@ -70,36 +61,31 @@ void set_openmp_binding_default() {
 }
 
 std::optional<double> busy_cores_of_other_processes() {
-  int node_rank = 0;
-  ranks_on_node(node_rank);
+  NodeCommunicator const node(MPI_COMM_WORLD);
   MPI_Barrier(MPI_COMM_WORLD);
   // Every rank sleeps for 100 ms; the node's first rank samples in the middle 80 ms, when none of ours runs.
   ::usleep(10000);
   double busy0 = 0, total0 = 0, busy1 = 0, total1 = 0;
-  bool const readable = node_rank == 0 && read_cpu_times(busy0, total0);
+  bool const readable = node.rank() == 0 && read_cpu_times(busy0, total0);
   ::usleep(80000);
   bool const measured = readable && read_cpu_times(busy1, total1) && total1 > total0;
   ::usleep(10000);
   double cores = static_cast<double>(std::thread::hardware_concurrency());
   double busy = measured ? (busy1 - busy0) / (total1 - total0) * cores : -1;
-  // the node's first rank tells the others
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  MPI_Bcast(&busy, 1, MPI_DOUBLE, 0, node);
-  MPI_Comm_free(&node);
+  MPI_Bcast(&busy, 1, MPI_DOUBLE, 0, node.get());  // the node's first rank tells the others
   if (busy < 0) return std::nullopt;
   return busy;
 }
 
 void warn_if_oversubscribed(std::optional<double> busy_cores) {
-  int node_rank = 0;
-  int const ranks = ranks_on_node(node_rank);
+  NodeCommunicator const node(MPI_COMM_WORLD);
+  int const ranks = node.size();
   int const threads = static_cast<int>(Kokkos::DefaultHostExecutionSpace().concurrency());
   int const cores = static_cast<int>(std::thread::hardware_concurrency());
   int const busy = busy_cores ? static_cast<int>(std::lround(*busy_cores)) : 0;
   int const free_cores = cores - busy;
   std::string problem;
-  if (node_rank == 0 && cores > 0 && ranks * threads > free_cores) {
+  if (node.rank() == 0 && cores > 0 && ranks * threads > free_cores) {
     int const threads_that_fit = std::max(1, free_cores / ranks);
     std::ostringstream text;
     text << ranks << " rank" << (ranks > 1 ? "s" : "") << " x " << threads << " thread" << (threads > 1 ? "s" : "")
