@@ -195,6 +195,8 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
     print("  dL/dalpha = %.6e, dL/dsigma = %.6e\n", gradient->ridge, d_sigma);
   }
 
+  report.add_timings(kernel_solver->phase_timings());
+
   if (options.points > options.reference_limit) {
     print("Dense check skipped: N = %lld > --reference-limit %lld\n", static_cast<long long>(options.points),
           static_cast<long long>(options.reference_limit));
@@ -253,8 +255,10 @@ SolveResult solve_rows(KernelChoice const& choice, InputArray const& points, Inp
   PrintingMonitor every;
   ProgressMonitor progress;
   Report::Phase phase(report, "solve");
-  return solver->solve(right_hand_sides.rows, static_cast<int>(right_hand_sides.shape.columns), coefficients,
-                       options.criteria, monitor_for(options, every, progress));
+  auto result = solver->solve(right_hand_sides.rows, static_cast<int>(right_hand_sides.shape.columns), coefficients,
+                              options.criteria, monitor_for(options, every, progress));
+  report.add_timings(solver->phase_timings());
+  return result;
 }
 
 std::vector<double> predict_rows(KernelChoice const& choice, InputArray const& points, InputArray const& coefficients,
@@ -271,7 +275,9 @@ std::vector<double> predict_rows(KernelChoice const& choice, InputArray const& p
                    static_cast<int>(points.shape.columns));
   }
   Report::Phase phase(report, "predict");
-  return solver->predict(coefficients.rows, static_cast<int>(coefficients.shape.columns), new_points.rows);
+  auto values = solver->predict(coefficients.rows, static_cast<int>(coefficients.shape.columns), new_points.rows);
+  report.add_timings(solver->phase_timings());
+  return values;
 }
 
 }  // namespace kernelsolve::app

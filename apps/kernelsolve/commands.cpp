@@ -65,11 +65,12 @@ int write_result(Communicator const& comm, Report& report, io::ArrayLocation con
                  RowBlock const& block, InputArray const& shaped_like, std::string const& precision,
                  std::string const& report_path, std::vector<double> const& rows) {
   {
-    Report::Phase phase(report, "write");
+    Report::Phase phase(report, "write", kernelsolve::Phase::io);
     write_output(comm, out, block, shaped_like.shape.columns, shaped_like.shape.one_dimensional,
                  element_type_of(precision), rows);
   }
   print("Wrote %s\n", name.c_str());
+  report.finish_phases();
   report.write(report_path);
   return 0;
 }
@@ -169,6 +170,7 @@ int run_demo(DemoOptions options) {
   Report report("demo");
   report.set_kernel(choice);
   int const exit_code = run_demo_with(options, choice, report);
+  report.finish_phases();
   report.write(options.solver.report);
   return exit_code;
 }
@@ -189,7 +191,7 @@ int run_solve(SolveOptions const& options) {
   InputArray points, right_hand_sides;
   RowBlock partition;
   {
-    Report::Phase phase(report, "read");
+    Report::Phase phase(report, "read", kernelsolve::Phase::io);
     points = inspect_input(comm, options.points);
     right_hand_sides = inspect_input(comm, options.right_hand_sides);
     if (right_hand_sides.shape.rows != points.shape.rows) {
@@ -228,6 +230,7 @@ int run_solve(SolveOptions const& options) {
   print("Solve: %s, %s\n", iteration_summary(result).c_str(), result.converged() ? "converged" : "NOT converged");
   print_solve_result(result);
   if (!result.converged()) {
+    report.finish_phases();
     report.write(solver.report);
     print_error(not_converged_message(result, solver, "the solve did not converge") + ": " + options.out +
                 " not written");
@@ -253,7 +256,7 @@ int run_predict(PredictOptions const& options) {
   InputArray points, coefficients, new_points;
   RowBlock partition, new_partition;
   {
-    Report::Phase phase(report, "read");
+    Report::Phase phase(report, "read", kernelsolve::Phase::io);
     points = inspect_input(comm, options.points);
     coefficients = inspect_input(comm, options.coefficients);
     new_points = inspect_input(comm, options.new_points);

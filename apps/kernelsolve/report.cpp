@@ -2,6 +2,7 @@
 #include "report.hpp"
 
 #include "kernel_choice.hpp"
+#include "printing.hpp"
 
 #include <kernelsolve/version.hpp>
 
@@ -58,12 +59,42 @@ void Report::set_solve(char const* key, SolveResult const& result) {
   }
 }
 
-Report::Phase::Phase(Report& report, char const* name) : report_(report), name_(name) {}
+Report::Phase::Phase(Report& report, char const* name, std::optional<kernelsolve::Phase> charged)
+    : report_(report), name_(name) {
+  if (charged) charged_.emplace(&report.timings_, *charged);
+}
 
 Report::Phase::~Phase() {
+  charged_.reset();  // this rank's own time, before waiting for the others
   Kokkos::fence();
   MPI_Barrier(MPI_COMM_WORLD);
   report_.json_["seconds"][name_] = timer_.seconds();
+}
+
+void Report::finish_phases() {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  auto& phases = json_["phases"] = nlohmann::json::array();
+  std::string line = ranks > 1 ? "Time per phase (s, min-max over " + std::to_string(ranks) + " ranks):"
+                               : std::string("Time per phase (s):");
+  char const* separator = " ";
+  for (auto const& phase : statistics_over_ranks(timings_, MPI_COMM_WORLD)) {
+    if (phase.calls == 0) continue;
+    phases.push_back({{"phase", std::string(to_string(phase.phase))},
+                      {"calls", phase.calls},
+                      {"min_seconds", phase.min_seconds},
+                      {"mean_seconds", phase.mean_seconds},
+                      {"max_seconds", phase.max_seconds}});
+    char value[64];
+    if (ranks > 1) {
+      std::snprintf(value, sizeof value, " %.3g-%.3g", phase.min_seconds, phase.max_seconds);
+    } else {
+      std::snprintf(value, sizeof value, " %.3g", phase.max_seconds);
+    }
+    line += separator + std::string(to_string(phase.phase)) + value;
+    separator = ", ";
+  }
+  print("%s\n", line.c_str());
 }
 
 void Report::write(std::string const& path) const {

@@ -103,4 +103,12 @@ std::int64_t KernelSolver::first_row() const {
   return model_->first_row();
 }
 
+PhaseTimings const& KernelSolver::phase_timings() const {
+  return model_->phase_timings();
+}
+
+PhaseTimings& KernelSolver::phase_timings() {
+  return model_->phase_timings();
+}
+
 }  // namespace kernelsolve

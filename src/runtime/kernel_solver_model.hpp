@@ -28,6 +28,7 @@ class KernelSolver::Model {
   [[nodiscard]] virtual std::int64_t global_rows() const = 0;
   [[nodiscard]] virtual std::int64_t local_rows() const = 0;
   [[nodiscard]] virtual std::int64_t first_row() const = 0;
+  [[nodiscard]] virtual PhaseTimings& phase_timings() = 0;
 };
 
 namespace detail {

@@ -84,6 +84,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
             block_from_rows<Block>("kernelsolve::KernelSolver::points", local_points,
                                    points_rows(comm, local_points, dimension), dimension),
             static_cast<typename Kernel::value_type>(alpha)) {
+    op_.record_timings(&timings_);
     if constexpr (mixed) {
       // The points once more, rounded to the inner precision: the inner solves evaluate the kernel there.
       inner_op_ = std::make_unique<InnerOperator>(
@@ -91,6 +92,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
           block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points", local_points,
                                                               op_.local_rows(), op_.dimension()),
           static_cast<typename InnerKernel::value_type>(alpha));
+      inner_op_->record_timings(&timings_);
       solver_.emplace(op_, *inner_op_, refinement);
     } else {
       (void)inner_kernel, (void)refinement;
@@ -161,6 +163,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   [[nodiscard]] std::int64_t global_rows() const override { return op_.global_rows(); }
   [[nodiscard]] std::int64_t local_rows() const override { return op_.local_rows(); }
   [[nodiscard]] std::int64_t first_row() const override { return op_.first_row(); }
+  [[nodiscard]] PhaseTimings& phase_timings() override { return timings_; }
 
  private:
   static std::int64_t points_rows(MPI_Comm comm, std::vector<double> const& local_points, int dimension) {
@@ -176,6 +179,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     }
   }
 
+  PhaseTimings timings_;  ///< of both operators' work (the model is heap-allocated: its address is stable)
   Operator op_;
   std::unique_ptr<InnerOperator> inner_op_;  ///< mixed precision only
   std::optional<Solver> solver_;             ///< refers to op_ (and *inner_op_)

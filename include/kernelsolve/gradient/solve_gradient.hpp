@@ -107,10 +107,14 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                          rows, op.dimension());
   gradient.points = op.allocate_block("kernelsolve::solve_gradient::points", op.dimension());
   auto const local_points = op.local_points();
-  kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points,
-                  Kokkos::subview(parameter_rows, Kokkos::ALL, 0));
-  kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, source_role,
-                  Kokkos::View<scalar_type*, MemorySpace>());
+  {
+    ScopedPhase timed(op.timings(), Phase::kernel_product);
+    kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points,
+                    Kokkos::subview(parameter_rows, Kokkos::ALL, 0));
+    kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, source_role,
+                    Kokkos::View<scalar_type*, MemorySpace>());
+  }
+  ScopedPhase timed(op.timings(), Phase::vector_updates);
   auto const points_gradient = gradient.points;
   int const dimension = op.dimension();
   Kokkos::parallel_for(

@@ -111,8 +111,12 @@ class DistributedOperator {
           partition_.global_rows(), in.extent(1));
     }
     allgather_rows(in, gathered_);
-    kernel_product(space_, kernel_, local_points(), points_, gathered_, out);
+    {
+      ScopedPhase timed(timings(), Phase::kernel_product);
+      kernel_product(space_, kernel_, local_points(), points_, gathered_, out);
+    }
     // out += ridge * in
+    ScopedPhase timed(timings(), Phase::vector_updates);
     auto const ridge = ridge_;
     int const columns = static_cast<int>(in.extent(1));
     Kokkos::parallel_for(
@@ -138,7 +142,8 @@ class DistributedOperator {
     KS_REQUIRE_EQUAL_EXTENTS("global.extent(0)", global.extent(0), "global_rows()", partition_.global_rows());
     KS_REQUIRE_EQUAL_EXTENTS("local.extent(1)", local.extent(1), "global.extent(1)", global.extent(1));
     detail::ProfilingRegion region("kernelsolve::DistributedOperator::allgather_rows");
-    space_.fence();  // the local block must be complete before MPI reads it
+    ScopedPhase timed(timings(), Phase::gather);  // fences: the local block must be complete before MPI reads it
+    space_.fence();
     using value_type = typename GlobalBlock::non_const_value_type;
     auto const columns = static_cast<int>(global.extent(1));
     auto const local_for_mpi = mpi_view(local, staging_local_, "kernelsolve::DistributedOperator::staging_local",
@@ -167,6 +172,13 @@ class DistributedOperator {
   block_type allocate_block(std::string const& label, int columns) const {
     return block_type(label, local_rows(), columns);
   }
+
+  /// \brief Times this operator's work, and that of the solvers and preconditioners using it, into `timings`
+  /// (phase_timings.hpp; nullptr: not timed, the default). The timings must outlive the operator's use; several
+  /// operators (mixed precision's two) may share one.
+  void record_timings(PhaseTimings* timings) { communicator_.record_timings(timings); }
+  /// Where the work is timed, or nullptr.
+  [[nodiscard]] PhaseTimings* timings() const { return communicator_.timings(); }
 
   [[nodiscard]] Communicator const& communicator() const { return communicator_; }
   [[nodiscard]] RowPartition const& partition() const { return partition_; }

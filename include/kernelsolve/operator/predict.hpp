@@ -53,6 +53,7 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::predict::coefficients"), op.global_rows(),
       coefficients.extent(1));
   op.allgather_rows(coefficients, all_coefficients);
+  ScopedPhase timed(op.timings(), Phase::kernel_product);
   if (new_points.extent(0) > 0)
     kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values);
 }

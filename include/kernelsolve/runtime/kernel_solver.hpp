@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kernelsolve/kernels/kernel_family.hpp>
+#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
@@ -97,6 +98,12 @@ class KernelSolver {
   [[nodiscard]] std::int64_t local_rows() const;
   [[nodiscard]] std::int64_t first_row() const;
   [[nodiscard]] KernelSolverOptions const& options() const { return options_; }
+
+  /// \brief This rank's seconds per phase of everything done since construction (or the last reset()): the
+  /// preconditioner setup, the solves, gradients and predictions (operator/phase_timings.hpp;
+  /// statistics_over_ranks gives the load imbalance).
+  [[nodiscard]] PhaseTimings const& phase_timings() const;
+  [[nodiscard]] PhaseTimings& phase_timings();
 
   /// The precision-specific model behind the facade (src/runtime/kernel_solver_model.hpp).
   class Model;

@@ -215,6 +215,8 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
   (void)preconditioner;  // not called for the identity
   detail::ProfilingRegion region("kernelsolve::cg::solve");
   auto const& comm = op_.communicator();
+  // The solver's own work; the operator's products and gathers, the collectives and M^{-1} count in their phases.
+  ScopedPhase timed(comm.timings(), Phase::vector_updates);
   auto const& space = op_.space();
   detail::check_solve_arguments(op_, right_hand_sides, solution, criteria, guess, "cg");
   auto const column_count = static_cast<std::size_t>(right_hand_sides.extent(1));
@@ -322,7 +324,10 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
     if constexpr (identity) {
       return norms_squared;
     } else {
-      preconditioner.apply(residual_, preconditioned_);
+      {
+        ScopedPhase timed_apply(comm.timings(), Phase::preconditioner_apply);
+        preconditioner.apply(residual_, preconditioned_);
+      }
       auto rho = dots(residual_, preconditioned_);
       for (std::size_t c = 0; c < column_count; ++c) {
         if (!is_iterating(result.reasons[c])) continue;

@@ -130,6 +130,7 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type 
                 "solver/preconditioner.hpp)");
   detail::ProfilingRegion region("kernelsolve::refinement::solve");
   auto const& comm = outer_.communicator();
+  ScopedPhase timed(comm.timings(), Phase::vector_updates);  // the outer steps' own work (see cg.hpp)
   auto const& space = outer_.space();
   detail::check_solve_arguments(outer_, right_hand_sides, solution, criteria, guess, "refinement");
   auto const column_count = static_cast<std::size_t>(right_hand_sides.extent(1));

@@ -201,6 +201,7 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::setup");
   Kokkos::Timer timer;
   auto const& comm = op.communicator();
+  ScopedPhase timed(comm.timings(), Phase::preconditioner_setup);
   auto const& space = op.space();
   std::int64_t const points = op.global_rows();
   std::int64_t const local_rows = op.local_rows();
