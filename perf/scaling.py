@@ -17,7 +17,7 @@ rank evaluates N / P rows against all N points. Written to --out:
     strong.png, weak.png   time per phase against ranks (with the ideal line), when matplotlib is installed
 
 Speedup and efficiency use the solve time for the strong series; for the weak series, whose problems differ, the
-solve time per iteration (the iteration counts of different N differ). The launcher is a template: {ranks} and
+solve time per kernel product (the iteration counts of different N differ; a product's work per rank is fixed). The launcher is a template: {ranks} and
 {threads} are replaced; OMP_NUM_THREADS is set to the threads per rank in the environment of every run.
 """
 
@@ -137,14 +137,18 @@ def row_of(series, report, threads):
            "iterations": iterations, "converged": solve.get("converged", False),
            "setup_s": seconds.get("setup", 0.0), "preconditioner_s": seconds.get("preconditioner", 0.0),
            "solve_s": seconds.get("solve", 0.0)}
+    row["nystrom_rank"] = report.get("preconditioner", {}).get("rank", 0)
     row["solve_per_iteration_s"] = row["solve_s"] / iterations if iterations else 0.0
     phases = {p["phase"]: p for p in report.get("phases", [])}
+    products = phases.get("kernel_product", {}).get("calls", 0)
+    row["products"] = products
+    row["solve_per_product_s"] = row["solve_s"] / products if products else 0.0
     for phase in PHASES:
         entry = phases.get(phase)
+        row[f"{phase}_calls"] = entry["calls"] if entry else 0
         row[f"{phase}_max_s"] = entry["max_seconds"] if entry else 0.0
         row[f"{phase}_imbalance"] = (entry["max_seconds"] / entry["mean_seconds"]
                                      if entry and entry["mean_seconds"] > 0 else 1.0)
-    products = phases.get("kernel_product", {}).get("calls", 0)
     product_seconds = row["kernel_product_max_s"]
     # kernel pairs per second over all ranks: every product evaluates N^2 pairs (all Dv columns at once)
     row["pairs_per_s"] = products * row["N"] ** 2 / product_seconds if product_seconds > 0 else 0.0
@@ -160,9 +164,9 @@ def add_speedups(rows):
             scale = r["ranks"] / base["ranks"]
             if series == "strong":
                 speedup = base["solve_s"] / r["solve_s"] if r["solve_s"] > 0 else 0.0
-            else:  # different problems: compare the time per iteration, scaled by the work per rank (fixed)
-                speedup = (scale * base["solve_per_iteration_s"] / r["solve_per_iteration_s"]
-                           if r["solve_per_iteration_s"] > 0 else 0.0)
+            else:  # different problems: the solve time per kernel product, whose work per rank N^2 / P is fixed
+                speedup = (scale * base["solve_per_product_s"] / r["solve_per_product_s"]
+                           if r["solve_per_product_s"] > 0 else 0.0)
             r["speedup"] = speedup
             r["efficiency"] = speedup / scale
 
@@ -185,15 +189,16 @@ def markdown(rows, arguments):
         members = [r for r in rows if r["series"] == series]
         if not members:
             continue
-        efficiency_of = "solve time" if series == "strong" else "solve time per iteration"
+        efficiency_of = "solve time" if series == "strong" else "solve time per kernel product"
         lines.append(f"**{series.capitalize()} scaling** (efficiency from the {efficiency_of})")
         lines.append("")
-        header = ["ranks", "N", "iterations", "solve s", "s / iteration", "speedup", "efficiency", "pairs/s"]
+        header = ["ranks", "N", "iterations", "products", "solve s", "s / iteration", "speedup", "efficiency",
+                  "pairs/s"]
         header += [SHORT[p] + " s" for p in PHASES]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for r in members:
-            cells = [str(r["ranks"]), str(r["N"]), str(r["iterations"]), f"{r['solve_s']:.3f}",
+            cells = [str(r["ranks"]), str(r["N"]), str(r["iterations"]), str(r["products"]), f"{r['solve_s']:.3f}",
                      f"{r['solve_per_iteration_s'] * 1e3:.2f} ms", f"{r['speedup']:.2f}", f"{r['efficiency']:.0%}",
                      f"{r['pairs_per_s']:.2e}"]
             for p in PHASES:
@@ -231,15 +236,15 @@ def plot(path, members, series):
         measured = [r["solve_s"] for r in members]
         label = "solve (measured)"
     else:
-        ideal = [base["solve_per_iteration_s"] * r["iterations"] for r in members]
+        ideal = [base["solve_per_product_s"] * r["products"] for r in members]
         measured = [r["solve_s"] for r in members]
-        label = "solve (measured; ideal: first run's time per iteration)"
+        label = "solve (measured; ideal: the first run's time per product)"
     axis.plot(positions, measured, "ko-", label=label)
     axis.plot(positions, ideal, "k--", label="ideal")
     axis.set_xticks(positions)
     axis.set_xticklabels([f"{p}\nN={r['N']}" for p, r in zip(ranks, members)])
     axis.set_xlabel("MPI ranks")
-    axis.set_ylabel("seconds (phases: most loaded rank)")
+    axis.set_ylabel("seconds (bars: phases of setup + solve, most loaded rank)")
     axis.set_title(f"kernelsolve {series} scaling, {base['threads_per_rank']} thread(s) per rank")
     axis.legend(fontsize=8)
     figure.tight_layout()

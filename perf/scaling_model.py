@@ -14,9 +14,10 @@ One CG iteration on P ranks, each holding n = N / P rows (what src/ and include/
     reductions   2 reproducible dots (3 preconditioned), each an MPI_Allgather of 2 Dv doubles per rank:
                  log2(P) alpha + sync (the device-to-host copy of the partial sums, and a kernel launch)
     vector work  about 13 streams of n Dv s bytes (3 updates, the dots) at the memory bandwidth
-    Nystrom      (rank k, preconditioned only) F^T r and F y: 4 n k Dv flops, the exact F^T r partials gathered from
-                 every rank (an MPI_Allgather of 2 k Dv doubles per rank: (P - 1) alpha + (P - 1) 16 k Dv / beta),
-                 and the k x k triangular solves on every rank (2 k^2 Dv flops)
+    Nystrom      (rank k, preconditioned only) F^T r: n k Dv exact products summed in double-double (at a rate of
+                 their own, E per second), F y: 2 n k Dv flops; the F^T r partial sums of
+                 the ranks (2 k Dv doubles each) added in rank order by a reduction and a broadcast
+                 (2 log2(P) (alpha + 16 k Dv / beta)), and the k x k triangular solves on every rank (2 k^2 Dv flops)
 The setup (preconditioned) is not modelled per iteration: k kernel columns (N k pairs / P) and the Gram (N k^2 / P
 flops) are added once, at the given rates. Assumptions: dense products (every rank evaluates its rows against all N
 points; the cutoff products of the narrow-kernel issue would change n N into n times the neighbours), no overlap of
@@ -46,7 +47,7 @@ def log2_ceiling(p):
 
 
 def iteration_seconds(N, P, gpus_per_node, rate, network, scalar_bytes, Dv, memory_bandwidth, nystrom_rank,
-                      flops_rate):
+                      flops_rate, exact_rate):
     """The model's seconds per CG iteration, by phase (a dict)."""
     n = N / P
     nodes = max(1, P // gpus_per_node)
@@ -67,45 +68,66 @@ def iteration_seconds(N, P, gpus_per_node, rate, network, scalar_bytes, Dv, memo
     phases["vector_updates"] = 13 * n * Dv * scalar_bytes / memory_bandwidth
     if nystrom_rank:
         k = nystrom_rank
-        gathered = (P - 1) * network["alpha"] + (P - 1) * 16 * k * Dv / (network["nics"] * network["beta"])
-        phases["preconditioner_apply"] = (4 * n * k * Dv + 2 * k * k * Dv) / flops_rate
-        phases["reductions"] += gathered if P > 1 else 0.0
+        # F^T r: the ranks' exact partial sums (2 k Dv doubles) added in rank order by a reduction to rank 0 and a
+        # broadcast (binomial trees: 2 log2(P) steps of 16 k Dv bytes)
+        reduced = 2 * log2_ceiling(P) * (network["alpha"] + 16 * k * Dv / (network["nics"] * network["beta"]))
+        phases["preconditioner_apply"] = n * k * Dv / exact_rate + (2 * n * k * Dv + 2 * k * k * Dv) / flops_rate
+        phases["preconditioner_reduction"] = reduced if P > 1 else 0.0
     return phases
 
 
 def check(path, arguments):
-    """The model against runs of perf/scaling.py: per iteration, measured and modelled, by phase."""
+    """The model against runs of perf/scaling.py, per iteration and by phase. The model is given what a run counted
+    (products, gathers and collectives per iteration, the Nystrom rank) and one rate, the pairs/s of one rank in the
+    series' first run; it predicts the other runs' phases from the alpha-beta parameters."""
     with open(path) as file:
         rows = list(csv.DictReader(file))
     if not rows:
         print(f"{path}: no runs", file=sys.stderr)
         return 1
     network = NETWORKS[arguments.network]
-    print(f"Model check against {path} (network {arguments.network}: {network['doc']}; R from each series' first "
-          "run, per rank)")
+    print(f"Model check against {path}: network {arguments.network} ({network['doc']}: alpha {network['alpha']:.1e} s, "
+          f"beta {network['beta']:.1e} B/s); R (kernel pairs/s) and E (the preconditioner's exact products/s) of one "
+          "rank from each series' first run. ms per iteration, "
+          "measured (the most loaded rank) / model. The measured reductions also hold the waiting for the slowest "
+          "rank (load imbalance), which the model leaves out.")
     print()
-    print("| series | ranks | N | iterations | product ms/it measured / model | gather ms/it measured / model | "
-          "reductions ms/it measured / model | solve ms/it measured / model |")
-    print("|---|---|---|---|---|---|---|---|")
-    base_rate = {}
+    print("| series | ranks | N | iterations | R pairs/s | product | gather | reductions | preconditioner apply | "
+          "solve |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    base_rate, base_exact = {}, {}
     for row in rows:
-        series, P, N = row["series"], int(row["ranks"]), int(row["N"])
+        series, P, N, Dv = row["series"], int(row["ranks"]), int(row["N"]), int(row["Dv"])
         iterations = max(1, int(row["iterations"]))
-        # pairs/s of one rank, from the series' first run (the rate the model scales)
         if series not in base_rate:
             base_rate[series] = float(row["pairs_per_s"]) / P if float(row["pairs_per_s"]) > 0 else 1e9
         rate = base_rate[series]
         scalar_bytes = 4 if row["precision"] == "float32" else 8
-        k = arguments.nystrom_rank if row["preconditioner"] == "nystrom" else 0
-        model = iteration_seconds(N, P, 1, rate, network, scalar_bytes, int(row["Dv"]), arguments.memory_bandwidth,
-                                  k, arguments.flops_rate)
-        measured = {p: float(row[f"{p}_max_s"]) / iterations for p in ("kernel_product", "gather", "reductions")}
-        measured_solve = float(row["solve_s"]) / iterations
-        model_total = sum(model.values())
-        print(f"| {series} | {P} | {N} | {iterations} | {1e3 * measured['kernel_product']:.3f} / "
-              f"{1e3 * model['kernel_product']:.3f} | {1e3 * measured['gather']:.4f} / {1e3 * model['gather']:.4f} | "
-              f"{1e3 * measured['reductions']:.4f} / {1e3 * model['reductions']:.4f} | "
-              f"{1e3 * measured_solve:.3f} / {1e3 * model_total:.3f} |")
+        k = int(row["nystrom_rank"]) if row["preconditioner"] == "nystrom" else 0
+        apply_calls = int(row["preconditioner_apply_calls"])
+        if k and apply_calls and series not in base_exact:
+            # the apply's exact products per second of one rank, from the series' first run (all its time)
+            per_call = float(row["preconditioner_apply_max_s"]) / apply_calls
+            base_exact[series] = (N / P) * k * Dv / per_call
+        exact = base_exact.get(series, arguments.exact_rate)
+        one = iteration_seconds(N, P, 1, rate, network, scalar_bytes, Dv, arguments.memory_bandwidth, k,
+                                math.inf, exact)
+        per_iteration = lambda phase: int(row[f"{phase}_calls"]) / iterations  # noqa: E731
+        applies = per_iteration("preconditioner_apply")
+        one_collective = one["reductions"] / (3 if k else 2)
+        model = {"kernel_product": per_iteration("kernel_product") * one["kernel_product"],
+                 "gather": per_iteration("gather") * one["gather"],
+                 # every collective but the preconditioner's F^T r reductions is a small one (a dot's partial sums)
+                 "reductions": (per_iteration("reductions") - applies) * one_collective +
+                               applies * one.get("preconditioner_reduction", 0.0),
+                 "preconditioner_apply": applies * one.get("preconditioner_apply", 0.0)}
+        measured = {p: float(row[f"{p}_max_s"]) / iterations for p in model}
+        model_solve = sum(model.values()) + one["vector_updates"]
+        # the series' first run calibrates R and E: its product and apply columns agree by construction
+        cells = [series, str(P), str(N), str(iterations), f"{rate:.2e}"]
+        cells += [f"{1e3 * measured[p]:.3g} / {1e3 * model[p]:.3g}" for p in model]
+        cells.append(f"{1e3 * float(row['solve_s']) / iterations:.3g} / {1e3 * model_solve:.3g}")
+        print("| " + " | ".join(cells) + " |")
     return 0
 
 
@@ -115,7 +137,8 @@ def project(arguments):
           f"{arguments.network} ({network['doc']}); NVLink inside nodes ({NVLINK['doc']}); R = {arguments.rate:.2e} "
           f"pairs/s per GPU, {arguments.scalar_bytes}-byte values, Dv = {arguments.columns}, memory "
           f"{arguments.memory_bandwidth:.2e} B/s; preconditioned: Nystrom rank {arguments.nystrom_rank}, "
-          f"{arguments.flops_rate:.1e} flop/s in its apply, {arguments.preconditioned_iterations} iterations against "
+          f"{arguments.flops_rate:.1e} flop/s and {arguments.exact_rate:.1e} exact products/s in its apply, "
+          f"{arguments.preconditioned_iterations} iterations against "
           f"{arguments.plain_iterations} plain (both assumed, problem-dependent).")
     print()
     for N in arguments.points:
@@ -134,9 +157,9 @@ def project(arguments):
                                          arguments.preconditioned_iterations)):
                 phases = iteration_seconds(N, P, arguments.gpus_per_node, arguments.rate, network,
                                            arguments.scalar_bytes, arguments.columns, arguments.memory_bandwidth, k,
-                                           arguments.flops_rate)
+                                           arguments.flops_rate, arguments.exact_rate)
                 per_iteration = sum(phases.values())
-                communication = phases["gather"] + phases["reductions"]
+                communication = phases["gather"] + phases["reductions"] + phases.get("preconditioner_reduction", 0)
                 base.setdefault(name, (per_iteration, P))
                 efficiency = base[name][0] * base[name][1] / (per_iteration * P)
                 total = iterations * per_iteration
@@ -173,6 +196,9 @@ def main(argv):
     parser.add_argument("--flops-rate", type=float, default=None,
                         help="flop/s of the Nystrom apply and setup per rank (default: 2e13 for --project, "
                              "1e10 for --check)")
+    parser.add_argument("--exact-rate", type=float, default=None,
+                        help="exact (double-double) products per second of F^T r per rank (default: 1.5e12 for "
+                             "--project, about a 20th of an H200's float64 rate; --check calibrates it)")
     parser.add_argument("--nystrom-rank", type=int, default=None,
                         help="k of the preconditioned model (default: 1000 for --project, 220 for --check: "
                              "the automatic rank of the seed problem)")
@@ -183,6 +209,7 @@ def main(argv):
     arguments.network = arguments.network or ("hdr" if on_gpus else "shm")
     arguments.memory_bandwidth = arguments.memory_bandwidth or (4.0e12 if on_gpus else 1.0e10)
     arguments.flops_rate = arguments.flops_rate or (2e13 if on_gpus else 1e10)
+    arguments.exact_rate = arguments.exact_rate or (1.5e12 if on_gpus else 2.5e8)
     arguments.nystrom_rank = arguments.nystrom_rank or (1000 if on_gpus else 220)
     network = NETWORKS[arguments.network]
     if arguments.alpha is not None:
