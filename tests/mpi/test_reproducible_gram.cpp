@@ -1,9 +1,11 @@
 // The Gram matrix F^T F of the Nystrom setup (detail/reproducible_gram.hpp): its chunk plan covers every row once at
 // fixed global positions on any partition (ranks smaller than a chunk, empty ranks, a chunk spread over three
 // ranks), and the distributed result matches a long-double reference and has the same bits on 1, 2 and 3 ranks,
-// balanced, skewed or with the last chunk split, for float and double data.
+// balanced, skewed or with the last chunk split, for float and double data. The cross products F^T r of the Nystrom
+// apply (detail/reproducible_dot.hpp) likewise, by its vectorized float path and its generic path.
 #include "harness/rank_counts.hpp"
 
+#include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/reproducible_gram.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
@@ -162,6 +164,69 @@ TYPED_TEST(ReproducibleGram, MatchesLongDoubleReferenceWithTheSameBitsOnEveryPar
         << k + 1 << " ranks, skewed";
     EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + half, results[k].begin() + 2 * half))
         << k + 1 << " ranks, the last chunk split";
+  }
+}
+
+/// left^T right over the rows of `sizes`, right in layout RightLayout (LayoutRight: the generic path).
+template <class Scalar, class RightLayout>
+std::vector<double> distributed_cross_products(MPI_Comm comm, kernelsolve::reference::HostMatrix const& left,
+                                               kernelsolve::reference::HostMatrix const& right,
+                                               std::vector<std::int64_t> const& sizes) {
+  kernelsolve::Communicator const communicator(comm);
+  auto const partition = kernelsolve::RowPartition::from_sizes(sizes);
+  int const rank = communicator.rank();
+  auto const left_block = kernelsolve::reference::to_block<Kokkos::View<Scalar**, Kokkos::LayoutLeft>>(
+      "F", left, partition.begin(rank), partition.local_rows(rank));
+  auto const right_block = kernelsolve::reference::to_block<Kokkos::View<Scalar**, RightLayout>>(
+      "r", right, partition.begin(rank), partition.local_rows(rank));
+  return kernelsolve::detail::reproducible_cross_products(Kokkos::DefaultExecutionSpace(), communicator, left_block,
+                                                          right_block);
+}
+
+TYPED_TEST(ReproducibleGram, CrossProductsMatchLongDoubleWithTheSameBitsOnEveryPartitionAndPath) {
+  std::int64_t const rows = 1103;  // not a whole number of SIMD blocks on any rank
+  int const p = 37, q = 3;
+  std::mt19937_64 generator(5);
+  auto left = kernelsolve::reference::uniform_matrix<TypeParam>(rows, p, generator);
+  auto right = kernelsolve::reference::uniform_matrix<TypeParam>(rows, q, generator);
+  for (auto& value : left.values) value = static_cast<double>(static_cast<TypeParam>(value - 0.5));  // cancellation
+  std::vector<long double> reference(static_cast<std::size_t>(p) * q, 0.0L);
+  std::vector<long double> magnitude(reference.size(), 0.0L);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (int b = 0; b < q; ++b)
+      for (int a = 0; a < p; ++a) {
+        long double const term = static_cast<long double>(left(i, a)) * right(i, b);
+        reference[static_cast<std::size_t>(a + p * b)] += term;
+        magnitude[static_cast<std::size_t>(a + p * b)] += std::fabs(term);
+      }
+  auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    auto const balanced = kernelsolve::RowPartition::balanced(rows, size);
+    std::vector<std::int64_t> balanced_sizes;
+    for (int r = 0; r < size; ++r) balanced_sizes.push_back(balanced.local_rows(r));
+    auto result = distributed_cross_products<TypeParam, Kokkos::LayoutLeft>(comm, left, right, balanced_sizes);
+    for (auto const& more :
+         {distributed_cross_products<TypeParam, Kokkos::LayoutLeft>(comm, left, right, skewed_sizes(rows, size)),
+          distributed_cross_products<TypeParam, Kokkos::LayoutRight>(comm, left, right, balanced_sizes)})
+      result.insert(result.end(), more.begin(), more.end());
+    return result;
+  });
+  auto const count = reference.size();
+  ASSERT_EQ(results[0].size(), 3 * count);
+  for (std::size_t at = 0; at < count; ++at) {
+    // the exact sum rounded once: within an ulp of the long-double reference (plus its own rounding)
+    double const tolerance =
+        1.2e-16 * std::fabs(static_cast<double>(reference[at])) + 2e-17 * static_cast<double>(magnitude[at]);
+    EXPECT_NEAR(results[0][at], static_cast<double>(reference[at]), tolerance) << "pair " << at;
+  }
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    EXPECT_EQ(results[k], results[0]) << k + 1 << " ranks";
+    auto const n = static_cast<std::ptrdiff_t>(count);
+    EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + n, results[k].begin() + n))
+        << k + 1 << " ranks, skewed";
+    EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + n, results[k].begin() + 2 * n))
+        << k + 1 << " ranks, the generic path (a row-major right-hand side)";
   }
 }
 

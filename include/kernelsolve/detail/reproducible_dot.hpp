@@ -4,6 +4,8 @@
 // ranks (a plain allreduce of doubles does not: CG amplifies the last-bit differences of its dot products).
 #pragma once
 
+#include <kernelsolve/detail/kokkos_ext.hpp>
+#include <kernelsolve/detail/simd_doubles.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -11,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace kernelsolve {
@@ -139,6 +143,43 @@ std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Commun
   return dots;
 }
 
+#if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
+/// sum_i left[i] right[i] over `count` floats in double-double, into (high, low): float products are exact in
+/// double, so only the sums round; two registers of double-double lanes (rows i and i + simd_doubles of each block
+/// of 2 simd_doubles) keep the TwoSum chains independent and in registers, then the lanes are added in order. No
+/// FMA can change a bit: every multiplication is exact.
+inline void exact_float_dot(float const* left, float const* right, int count, double& high, double& low) {
+  constexpr int width = 2 * simd_doubles;
+  simd_double lane_high[2] = {}, lane_low[2] = {};
+  auto const add = [](simd_double& sum_high, simd_double& sum_low, simd_double product) {
+    simd_double const sum = sum_high + product;
+    simd_double const product_part = sum - sum_high;
+    sum_low += (sum_high - (sum - product_part)) + (product - product_part);
+    sum_high = sum;
+  };
+  int const blocked = count - count % width;
+  for (int i = 0; i < blocked; i += width) {
+    for (int half = 0; half < 2; ++half) {
+      int const at = i + half * simd_doubles;
+      add(lane_high[half], lane_low[half], load_as_doubles(left + at) * load_as_doubles(right + at));
+    }
+  }
+  double highs[width], lows[width];
+  std::memcpy(highs, lane_high, sizeof lane_high);
+  std::memcpy(lows, lane_low, sizeof lane_low);
+  for (int i = blocked; i < count; ++i) {
+    DoubleDouble lane{highs[i - blocked], lows[i - blocked]};
+    lane.add(static_cast<double>(left[i]) * static_cast<double>(right[i]));
+    highs[i - blocked] = lane.hi;
+    lows[i - blocked] = lane.lo;
+  }
+  DoubleDouble sum;
+  for (int lane = 0; lane < width; ++lane) sum.add(DoubleDouble{highs[lane], lows[lane]});
+  high = sum.hi;
+  low = sum.lo;
+}
+#endif
+
 /// Columns of `right` that one thread of reproducible_cross_products reduces at once: independent double-double
 /// chains, so that the loop waits on throughput rather than on the latency of one chain.
 inline constexpr int cross_product_column_tile = 8;
@@ -168,6 +209,12 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
   Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
       chunk_sums(buffer.device(count), chunks, pairs, 2);
   // chunk_sums(k, a + p b, :) = sum over the rows of chunk k of left(i, a) right(i, b), in double-double.
+  constexpr bool contiguous_float_columns = is_host_execution_space_v<ExecutionSpace> &&
+                                            std::is_same_v<typename Left::non_const_value_type, float> &&
+                                            std::is_same_v<typename Right::non_const_value_type, float> &&
+                                            std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft> &&
+                                            std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
+  (void)contiguous_float_columns;
   Kokkos::parallel_for(
       "kernelsolve::reproducible_cross_products::chunks",
       Kokkos::RangePolicy<ExecutionSpace>(space, 0, static_cast<std::int64_t>(chunks) * tiles * p),
@@ -179,6 +226,17 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
         int const last = first + tile < q ? first + tile : q;
         int const begin = chunk * chunk_rows;
         int const end = begin + chunk_rows < rows ? begin + chunk_rows : rows;
+#if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
+        // float columns (the float32 Nystrom apply): exact products, one vectorized pass per column
+        if constexpr (contiguous_float_columns) {
+          for (int b = first; b < last; ++b) {
+            std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b;
+            exact_float_dot(&left(begin, a), &right(begin, b), end - begin, chunk_sums(chunk, pair, 0),
+                            chunk_sums(chunk, pair, 1));
+          }
+          return;
+        }
+#endif
         double high[tile];
         double low[tile];
         for (int t = 0; t < tile; ++t) high[t] = low[t] = 0;
