@@ -12,6 +12,7 @@
 #include <kernelsolve/kernels/visit_kernel.hpp>
 #include <kernelsolve/operator/communicator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/product/kernel_gradient.hpp>

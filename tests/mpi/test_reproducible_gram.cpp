@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -112,6 +113,22 @@ std::vector<std::int64_t> split_tail_sizes(std::int64_t rows, int ranks) {
   return sizes;
 }
 
+/// left^T right in long double (p x q, column-major), and the sums of the terms' magnitudes (for tolerances).
+std::pair<std::vector<long double>, std::vector<long double>> long_double_cross_products(
+    kernelsolve::reference::HostMatrix const& left, kernelsolve::reference::HostMatrix const& right) {
+  auto const p = left.columns, q = right.columns;
+  std::vector<long double> sums(static_cast<std::size_t>(p * q), 0.0L);
+  std::vector<long double> magnitudes(sums.size(), 0.0L);
+  for (std::int64_t i = 0; i < left.rows; ++i)
+    for (std::int64_t b = 0; b < q; ++b)
+      for (std::int64_t a = 0; a < p; ++a) {
+        long double const term = static_cast<long double>(left(i, a)) * right(i, b);
+        sums[static_cast<std::size_t>(a + p * b)] += term;
+        magnitudes[static_cast<std::size_t>(a + p * b)] += std::fabs(term);
+      }
+  return {sums, magnitudes};
+}
+
 template <class Scalar>
 class ReproducibleGram : public ::testing::Test {};
 using ScalarTypes = ::testing::Types<float, double>;
@@ -124,15 +141,7 @@ TYPED_TEST(ReproducibleGram, MatchesLongDoubleReferenceWithTheSameBitsOnEveryPar
   auto values = kernelsolve::reference::uniform_matrix<TypeParam>(rows, columns, generator);
   for (auto& value : values.values) value = static_cast<double>(static_cast<TypeParam>(value - 0.4));  // cancellation
 
-  std::vector<long double> reference(static_cast<std::size_t>(columns) * columns, 0.0L);
-  std::vector<long double> magnitude(reference.size(), 0.0L);
-  for (std::int64_t i = 0; i < rows; ++i)
-    for (int b = 0; b < columns; ++b)
-      for (int a = 0; a < columns; ++a) {
-        long double const term = static_cast<long double>(values(i, a)) * values(i, b);
-        reference[static_cast<std::size_t>(a + columns * b)] += term;
-        magnitude[static_cast<std::size_t>(a + columns * b)] += std::fabs(term);
-      }
+  auto const [reference, magnitude] = long_double_cross_products(values, values);
 
   auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
     int size = 1;
@@ -190,15 +199,7 @@ TYPED_TEST(ReproducibleGram, CrossProductsMatchLongDoubleWithTheSameBitsOnEveryP
   auto left = kernelsolve::reference::uniform_matrix<TypeParam>(rows, p, generator);
   auto right = kernelsolve::reference::uniform_matrix<TypeParam>(rows, q, generator);
   for (auto& value : left.values) value = static_cast<double>(static_cast<TypeParam>(value - 0.5));  // cancellation
-  std::vector<long double> reference(static_cast<std::size_t>(p) * q, 0.0L);
-  std::vector<long double> magnitude(reference.size(), 0.0L);
-  for (std::int64_t i = 0; i < rows; ++i)
-    for (int b = 0; b < q; ++b)
-      for (int a = 0; a < p; ++a) {
-        long double const term = static_cast<long double>(left(i, a)) * right(i, b);
-        reference[static_cast<std::size_t>(a + p * b)] += term;
-        magnitude[static_cast<std::size_t>(a + p * b)] += std::fabs(term);
-      }
+  auto const [reference, magnitude] = long_double_cross_products(left, right);
   auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
     int size = 1;
     MPI_Comm_size(comm, &size);
