@@ -194,23 +194,23 @@ def main(argv):
                         help="bytes/s per rank (default: 4.0e12 for --project, an H200's HBM3e at about 80%%; "
                              "1.0e10 for --check, a share of this machine's DRAM)")
     parser.add_argument("--flops-rate", type=float, default=None,
-                        help="flop/s of the Nystrom apply and setup per rank (default: 2e13 for --project, "
-                             "1e10 for --check)")
+                        help="--project: flop/s of the Nystrom apply and setup per GPU (2e13); --check models the "
+                             "apply from its measured exact-product rate instead")
     parser.add_argument("--exact-rate", type=float, default=None,
                         help="exact (double-double) products per second of F^T r per rank (default: 1.5e12 for "
                              "--project, about a 20th of an H200's float64 rate; --check calibrates it)")
     parser.add_argument("--nystrom-rank", type=int, default=None,
-                        help="k of the preconditioned model (default: 1000 for --project, 220 for --check: "
-                             "the automatic rank of the seed problem)")
+                        help="--project: k of the preconditioned model (1000); --check reads each run's rank from "
+                             "the CSV")
     parser.add_argument("--plain-iterations", type=int, default=1000)
     parser.add_argument("--preconditioned-iterations", type=int, default=30)
     arguments = parser.parse_args(argv)
     on_gpus = arguments.project
     arguments.network = arguments.network or ("hdr" if on_gpus else "shm")
     arguments.memory_bandwidth = arguments.memory_bandwidth or (4.0e12 if on_gpus else 1.0e10)
-    arguments.flops_rate = arguments.flops_rate or (2e13 if on_gpus else 1e10)
+    arguments.flops_rate = arguments.flops_rate or 2e13  # --project only
     arguments.exact_rate = arguments.exact_rate or (1.5e12 if on_gpus else 2.5e8)
-    arguments.nystrom_rank = arguments.nystrom_rank or (1000 if on_gpus else 220)
+    arguments.nystrom_rank = arguments.nystrom_rank or 1000  # --project only
     network = NETWORKS[arguments.network]
     if arguments.alpha is not None:
         network["alpha"] = arguments.alpha
