@@ -44,7 +44,12 @@ KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions con
   facade.precision = precision_from_name(options.precision);
   facade.alpha = options.alpha;
   facade.preconditioner = preconditioner_kind_from_name(options.preconditioner);
+  // A given Nystrom rank asks for Nystrom.
+  if (facade.preconditioner == PreconditionerKind::automatic && options.rank != "auto")
+    facade.preconditioner = PreconditionerKind::nystrom;
   facade.nystrom.rank = nystrom_rank_of(options);
+  facade.schwarz.cell_points = options.cell_points;
+  facade.schwarz.overlap = overlap_of(options);
   facade.refinement.inner_relative_tolerance = options.inner_rtol;
   if (options.monitor) {
     facade.on_nystrom_round = [](NystromSummary const& so_far) {
@@ -60,18 +65,44 @@ void set_up_preconditioner(KernelSolver& solver, Report& report) {
     Report::Phase phase(report, "preconditioner");
     solver.setup_preconditioner();
   }
+  auto const choice = solver.preconditioner_choice().value_or(PreconditionerChoice{});
+  std::string const why = choice.reason == "given" ? "" : " (" + choice.reason + ")";
+  if (auto const summary = solver.schwarz_summary()) {
+    print(
+        "Preconditioner: schwarz (overlapping blocks)%s, %lld cells, blocks of %.0f points on average (at most "
+        "%lld), overlap %.4g (%s), %lld cells factored on rank 0, setup %.3f s, %.1f MiB per rank\n",
+        why.c_str(), static_cast<long long>(summary->cells), summary->mean_block_points,
+        static_cast<long long>(summary->max_block_points), summary->overlap, summary->overlap_reason.c_str(),
+        static_cast<long long>(summary->local_cells), summary->setup_seconds,
+        summary->factor_bytes / (1024.0 * 1024.0));
+    report["preconditioner"] = {{"name", "schwarz"},
+                                {"choice", choice.reason},
+                                {"cells", summary->cells},
+                                {"local_cells_rank0", summary->local_cells},
+                                {"mean_block_points", summary->mean_block_points},
+                                {"max_block_points", summary->max_block_points},
+                                {"capped_blocks", summary->capped_blocks},
+                                {"mean_points_in_reach", summary->mean_points_in_reach},
+                                {"overlap", summary->overlap},
+                                {"overlap_reason", summary->overlap_reason},
+                                {"shift", summary->shift},
+                                {"setup_seconds", summary->setup_seconds},
+                                {"factor_bytes", summary->factor_bytes}};
+    return;
+  }
   auto const summary = solver.preconditioner_summary();
   if (!summary) {
     report["preconditioner"] = {{"name", "none"}};
     return;
   }
   print(
-      "Preconditioner: nystrom (randomly pivoted Cholesky), rank %lld (%s: %s), tr(K - F F^T) = %.3e of %.3e, "
+      "Preconditioner: nystrom (randomly pivoted Cholesky)%s, rank %lld (%s: %s), tr(K - F F^T) = %.3e of %.3e, "
       "setup %.3f s, %.1f MiB per rank\n",
-      static_cast<long long>(summary->rank), summary->automatic ? "auto" : "given", summary->rank_reason.c_str(),
-      summary->residual_trace, summary->initial_trace, summary->setup_seconds,
+      why.c_str(), static_cast<long long>(summary->rank), summary->automatic ? "auto" : "given",
+      summary->rank_reason.c_str(), summary->residual_trace, summary->initial_trace, summary->setup_seconds,
       summary->factor_bytes / (1024.0 * 1024.0));
   report["preconditioner"] = {{"name", "nystrom"},
+                              {"choice", choice.reason},
                               {"rank", summary->rank},
                               {"automatic", summary->automatic},
                               {"rank_reason", summary->rank_reason},
@@ -82,6 +113,13 @@ void set_up_preconditioner(KernelSolver& solver, Report& report) {
                               {"candidates", summary->candidates},
                               {"setup_seconds", summary->setup_seconds},
                               {"factor_bytes", summary->factor_bytes}};
+}
+
+/// Seconds the preconditioner's setup took (0 for none).
+double preconditioner_setup_seconds(KernelSolver const& solver) {
+  if (auto const summary = solver.schwarz_summary()) return summary->setup_seconds;
+  if (auto const summary = solver.preconditioner_summary()) return summary->setup_seconds;
+  return 0.0;
 }
 
 /// --monitor: every iteration; otherwise a progress line every few seconds, so that long solves show life.
@@ -139,7 +177,9 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
         ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
         static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
         solver.criteria.max_iterations, solver.preconditioner.c_str(),
-        solver.preconditioner == "nystrom" ? (" (rank " + solver.rank + ")").c_str() : "");
+        solver.preconditioner == "nystrom" || solver.preconditioner == "auto"
+            ? (" (nystrom rank " + solver.rank + ")").c_str()
+            : "");
 
   auto const local_rows = partition.local_rows(rank);
   auto const first_row = partition.begin(rank);
@@ -152,8 +192,7 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
   }
   double const setup_seconds = timer.seconds();
   set_up_preconditioner(*kernel_solver, report);
-  auto const preconditioner_seconds =
-      kernel_solver->preconditioner_summary() ? kernel_solver->preconditioner_summary()->setup_seconds : 0.0;
+  auto const preconditioner_seconds = preconditioner_setup_seconds(*kernel_solver);
 
   PrintingMonitor every;
   ProgressMonitor progress;

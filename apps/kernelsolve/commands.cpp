@@ -35,6 +35,7 @@ void validate(SolverOptions const& options) {
   KS_USER_REQUIRE(options.inner_rtol > 0 && options.inner_rtol < 1, "--inner-rtol must be in (0, 1), got ",
                   options.inner_rtol);
   nystrom_rank_of(options);  // throws for a --rank that is neither a whole number nor auto
+  overlap_of(options);       // ... and for an --overlap that is neither a distance nor auto
 }
 
 SolverOptions with_precision(SolverOptions options, std::string const& precision) {
@@ -122,6 +123,20 @@ std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options) {
   KS_USER_REQUIRE(used > 0 && used == options.rank.size(), "--rank must be a whole number or auto, got '", options.rank,
                   "'");
   return static_cast<std::int64_t>(rank);
+}
+
+std::optional<double> overlap_of(SolverOptions const& options) {
+  if (options.overlap == "auto") return std::nullopt;
+  std::size_t used = 0;
+  double overlap = -1;
+  try {
+    overlap = std::stod(options.overlap, &used);
+  } catch (std::exception const&) {
+    used = 0;
+  }
+  KS_USER_REQUIRE(used > 0 && used == options.overlap.size() && std::isfinite(overlap) && overlap >= 0,
+                  "--overlap must be a distance >= 0 or auto, got '", options.overlap, "'");
+  return overlap;
 }
 
 char const* method_of(SolverOptions const& options) {

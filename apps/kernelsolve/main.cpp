@@ -62,8 +62,20 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
     command.add_flag("--monitor", options.monitor, "print the largest relative residual at every iteration");
     command
         .add_option("--preconditioner", options.preconditioner,
-                    "none (plain CG) or nystrom (randomly pivoted Cholesky, rank --rank)")
-        ->check(CLI::IsMember({"none", "nystrom"}))
+                    "none (plain CG), nystrom (randomly pivoted Cholesky, rank --rank: wide kernels), schwarz "
+                    "(overlapping local blocks, --cell-points and --overlap: narrow kernels), or auto: schwarz when "
+                    "a cell's overlap holds at most a fifth of the points, else nystrom")
+        ->check(CLI::IsMember({"none", "nystrom", "schwarz", "auto"}))
+        ->capture_default_str();
+    command
+        .add_option("--cell-points", options.cell_points,
+                    "schwarz: most points of a cell before the overlap (blocks cost b^2 doubles, b^3 / 3 flops)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command
+        .add_option("--overlap", options.overlap,
+                    "schwarz: the distance the cells grow by, or auto: where the kernel falls to exp(-3) k(0) "
+                    "(1.7 length scales of the Gaussian exp(-r^2 / l^2))")
         ->capture_default_str();
     command
         .add_option("--rank", options.rank,

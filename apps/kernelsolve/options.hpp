@@ -3,6 +3,7 @@
 
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
+#include <kernelsolve/solver/schwarz_options.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -22,12 +23,14 @@ struct KernelOptions {
 
 /// How to solve and what to say about it.
 struct SolverOptions {
-  double alpha = 0.01;                     ///< ridge
-  StoppingCriteria criteria{};             ///< --rtol, --atol, --max-it
-  bool rtol_given = false;                 ///< else rtol = 1e-3 in float, 1e-10 in double and mixed
-  bool monitor = false;                    ///< one line per iteration
-  std::string preconditioner = "nystrom";  ///< --preconditioner: "none" (plain CG) or "nystrom" (RPCholesky)
-  std::string rank = "auto";               ///< --rank: the Nystrom rank K, or "auto"
+  double alpha = 0.01;                  ///< ridge
+  StoppingCriteria criteria{};          ///< --rtol, --atol, --max-it
+  bool rtol_given = false;              ///< else rtol = 1e-3 in float, 1e-10 in double and mixed
+  bool monitor = false;                 ///< one line per iteration
+  std::string preconditioner = "auto";  ///< --preconditioner: "none", "nystrom", "schwarz" or "auto" (either)
+  std::string rank = "auto";            ///< --rank: the Nystrom rank K, or "auto"
+  std::int64_t cell_points = SchwarzOptions{}.cell_points;  ///< --cell-points: Schwarz cells before the overlap
+  std::string overlap = "auto";  ///< --overlap: the Schwarz cells' growth, a distance or "auto" (from the kernel)
   double inner_rtol = RefinementOptions{}.inner_relative_tolerance;  ///< --inner-rtol (mixed precision)
   std::string precision = "auto";  ///< "float", "double", "mixed", or "auto": the demo's mixed, a file's own type
   std::string report;              ///< --report file.json; empty: none

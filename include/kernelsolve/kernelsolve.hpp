@@ -25,7 +25,10 @@
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/overlapping_cells.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
+#include <kernelsolve/solver/schwarz_options.hpp>
+#include <kernelsolve/solver/schwarz_preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 #include <kernelsolve/version.hpp>

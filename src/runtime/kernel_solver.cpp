@@ -12,8 +12,24 @@ namespace kernelsolve {
 PreconditionerKind preconditioner_kind_from_name(std::string_view name) {
   if (name == "none") return PreconditionerKind::none;
   if (name == "nystrom") return PreconditionerKind::nystrom;
+  if (name == "schwarz") return PreconditionerKind::schwarz;
+  if (name == "auto") return PreconditionerKind::automatic;
   detail::throw_error<InvalidArgument>("preconditioner_kind_from_name", "unknown preconditioner '", name,
-                                       "' (known: none, nystrom)");
+                                       "' (known: none, nystrom, schwarz, auto)");
+}
+
+std::string_view to_string(PreconditionerKind kind) {
+  switch (kind) {
+    case PreconditionerKind::none:
+      return "none";
+    case PreconditionerKind::nystrom:
+      return "nystrom";
+    case PreconditionerKind::schwarz:
+      return "schwarz";
+    case PreconditionerKind::automatic:
+      return "auto";
+  }
+  return "unknown";
 }
 
 Precision precision_from_name(std::string_view name) {
@@ -40,11 +56,12 @@ KernelSolver::KernelSolver(MPI_Comm comm, KernelSolverOptions const& options, st
                            int dimension)
     : options_(options) {
   auto const make = [&](auto const& kernel) {
-    return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha);
+    return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha,
+                                            options.spatial_order);
   };
   auto const make_mixed = [&](auto const& kernel) {
     return detail::make_mixed_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha,
-                                                  options.refinement);
+                                                  options.refinement, options.spatial_order);
   };
   switch (options.precision) {
     case Precision::float32:
@@ -68,8 +85,16 @@ void KernelSolver::setup_preconditioner() {
   model_->setup_preconditioner(options_);
 }
 
+std::optional<PreconditionerChoice> KernelSolver::preconditioner_choice() const {
+  return model_->preconditioner_choice();
+}
+
 std::optional<NystromSummary> KernelSolver::preconditioner_summary() const {
   return model_->preconditioner_summary();
+}
+
+std::optional<SchwarzSummary> KernelSolver::schwarz_summary() const {
+  return model_->schwarz_summary();
 }
 
 SolveResult KernelSolver::solve(std::vector<double> const& right_hand_sides, int columns,

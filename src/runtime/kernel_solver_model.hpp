@@ -15,7 +15,9 @@ class KernelSolver::Model {
  public:
   virtual ~Model() = default;
   virtual void setup_preconditioner(KernelSolverOptions const& options) = 0;
+  [[nodiscard]] virtual std::optional<PreconditionerChoice> preconditioner_choice() const = 0;
   [[nodiscard]] virtual std::optional<NystromSummary> preconditioner_summary() const = 0;
+  [[nodiscard]] virtual std::optional<SchwarzSummary> schwarz_summary() const = 0;
   virtual SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides,
                             int columns, std::vector<double>& coefficients, StoppingCriteria const& criteria,
                             SolveMonitor* monitor) = 0;
@@ -33,18 +35,20 @@ class KernelSolver::Model {
 
 namespace detail {
 
-/// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp).
+/// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp); spatial_order: the operator's
+/// rows in the points' spatial order (operator/spatial_order.hpp), else in the caller's.
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                               std::vector<double> const& local_points, int dimension,
-                                                              double alpha);
+                                                              double alpha, bool spatial_order);
 
 /// The mixed-precision model for a float64 kernel functor type: refinement in double around float32 inner solves.
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                                     std::vector<double> const& local_points,
                                                                     int dimension, double alpha,
-                                                                    RefinementOptions const& refinement);
+                                                                    RefinementOptions const& refinement,
+                                                                    bool spatial_order);
 
 }  // namespace detail
 }  // namespace kernelsolve

@@ -10,9 +10,11 @@
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
+#include <kernelsolve/operator/spatial_order.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/schwarz_preconditioner.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -79,18 +81,19 @@ class KernelSolverModelFor final : public KernelSolver::Model {
 
   KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, InnerKernel const& inner_kernel,
                        std::vector<double> const& local_points, int dimension, double alpha,
-                       RefinementOptions const& refinement)
-      : op_(comm, Kokkos::DefaultExecutionSpace(), kernel,
-            block_from_rows<Block>("kernelsolve::KernelSolver::points", local_points,
-                                   points_rows(comm, local_points, dimension), dimension),
+                       RefinementOptions const& refinement, bool spatial_order)
+      : rows_(comm, local_points, dimension, spatial_order),
+        op_(comm, Kokkos::DefaultExecutionSpace(), kernel,
+            block_from_rows<Block>("kernelsolve::KernelSolver::points", rows_.sorted_points(),
+                                   static_cast<std::int64_t>(rows_.sorted_points().size()) / dimension, dimension),
             static_cast<typename Kernel::value_type>(alpha)) {
     op_.record_timings(&timings_);
     if constexpr (mixed) {
       // The points once more, rounded to the inner precision: the inner solves evaluate the kernel there.
       inner_op_ = std::make_unique<InnerOperator>(
           comm, Kokkos::DefaultExecutionSpace(), inner_kernel,
-          block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points", local_points,
-                                                              op_.local_rows(), op_.dimension()),
+          block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points",
+                                                              rows_.sorted_points(), op_.local_rows(), op_.dimension()),
           static_cast<typename InnerKernel::value_type>(alpha));
       inner_op_->record_timings(&timings_);
       solver_.emplace(op_, *inner_op_, refinement);
@@ -101,26 +104,49 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   }
 
   void setup_preconditioner(KernelSolverOptions const& options) override {
-    if (options.preconditioner == PreconditionerKind::nystrom && !nystrom_)
+    if (choice_) return;
+    PreconditionerChoice choice{options.preconditioner, "given"};
+    if (choice.kind == PreconditionerKind::automatic) {
+      // Collective and the same on every rank: the cells depend on all the points only.
+      auto const reach = schwarz_reach(preconditioned_operator(), options.schwarz);
+      double const fraction = reach.mean_points / static_cast<double>(op_.global_rows());
+      bool const fits = 2 * reach.capped_cells <= reach.cells;
+      bool const local = fraction <= options.schwarz_reach_fraction && fits;
+      choice = {local ? PreconditionerKind::schwarz : PreconditionerKind::nystrom,
+                fits ? concatenate("auto: a cell's overlap holds ", fraction, " of the points on average, ",
+                                   local ? "<= " : "> ", options.schwarz_reach_fraction)
+                     : concatenate("auto: ", reach.capped_cells, " of ", reach.cells,
+                                   " cells have more points in their overlap than a block holds")};
+    }
+    if (choice.kind == PreconditionerKind::nystrom)
       nystrom_.emplace(preconditioned_operator(), options.nystrom, options.on_nystrom_round);
+    if (choice.kind == PreconditionerKind::schwarz) schwarz_.emplace(preconditioned_operator(), options.schwarz);
+    choice_ = choice;
   }
+
+  [[nodiscard]] std::optional<PreconditionerChoice> preconditioner_choice() const override { return choice_; }
 
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const override {
     if (!nystrom_) return std::nullopt;
     return nystrom_->summary();
   }
 
+  [[nodiscard]] std::optional<SchwarzSummary> schwarz_summary() const override {
+    if (!schwarz_) return std::nullopt;
+    return schwarz_->summary();
+  }
+
   SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides, int columns,
                     std::vector<double>& coefficients, StoppingCriteria const& criteria,
                     SolveMonitor* monitor) override {
-    auto const rows = rows_of(op_.communicator(), right_hand_sides, columns, "the right-hand sides");
-    auto const b =
-        block_from_rows<Block>("kernelsolve::KernelSolver::right_hand_sides", right_hand_sides, rows, columns);
-    Block c("kernelsolve::KernelSolver::coefficients", rows, columns);
+    rows_of(op_.communicator(), right_hand_sides, columns, "the right-hand sides");
+    auto const b = block_from_rows<Block>("kernelsolve::KernelSolver::right_hand_sides",
+                                          rows_.to_sorted(right_hand_sides, columns), op_.local_rows(), columns);
+    Block c("kernelsolve::KernelSolver::coefficients", op_.local_rows(), columns);
     setup_preconditioner(options);
-    auto const result = nystrom_ ? solver_->solve(b, c, criteria, *nystrom_, monitor)
-                                 : solver_->solve(b, c, criteria, IdentityPreconditioner{}, monitor);
-    coefficients = rows_from_block(c);
+    auto const result = with_preconditioner(
+        [&](auto const& preconditioner) { return solver_->solve(b, c, criteria, preconditioner, monitor); });
+    coefficients = rows_.to_user(rows_from_block(c), columns);
     return result;
   }
 
@@ -128,22 +154,26 @@ class KernelSolverModelFor final : public KernelSolver::Model {
                                 std::vector<double> const& cotangent, int columns, StoppingCriteria const& criteria,
                                 SolveMonitor* monitor) override {
     auto const& comm = op_.communicator();
-    auto const rows = rows_of(comm, coefficients, columns, "the coefficients");
-    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients", coefficients, rows, columns);
-    auto const e = block_from_rows<Block>("kernelsolve::KernelSolver::cotangent", cotangent,
-                                          rows_of(comm, cotangent, columns, "the cotangent"), columns);
+    rows_of(comm, coefficients, columns, "the coefficients");
+    rows_of(comm, cotangent, columns, "the cotangent");
+    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients",
+                                          rows_.to_sorted(coefficients, columns), op_.local_rows(), columns);
+    auto const e = block_from_rows<Block>("kernelsolve::KernelSolver::cotangent", rows_.to_sorted(cotangent, columns),
+                                          op_.local_rows(), columns);
     setup_preconditioner(options);
-    auto const gradient = nystrom_ ? solve_gradient(*solver_, *nystrom_, c, e, criteria, monitor)
-                                   : solve_gradient(*solver_, IdentityPreconditioner{}, c, e, criteria, monitor);
-    return {rows_from_block(gradient.right_hand_sides), rows_from_block(gradient.points), gradient.ridge,
-            gradient.kernel_parameter, gradient.adjoint};
+    auto const gradient = with_preconditioner(
+        [&](auto const& preconditioner) { return solve_gradient(*solver_, preconditioner, c, e, criteria, monitor); });
+    return {rows_.to_user(rows_from_block(gradient.right_hand_sides), columns),
+            rows_.to_user(rows_from_block(gradient.points), op_.dimension()), gradient.ridge, gradient.kernel_parameter,
+            gradient.adjoint};
   }
 
   std::vector<double> predict(std::vector<double> const& coefficients, int columns,
                               std::vector<double> const& new_points) override {
     auto const& comm = op_.communicator();
-    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients", coefficients,
-                                          rows_of(comm, coefficients, columns, "the coefficients"), columns);
+    rows_of(comm, coefficients, columns, "the coefficients");
+    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients",
+                                          rows_.to_sorted(coefficients, columns), op_.local_rows(), columns);
     auto const new_rows = rows_of(comm, new_points, op_.dimension(), "the new points");
     auto const at =
         block_from_rows<Block>("kernelsolve::KernelSolver::new_points", new_points, new_rows, op_.dimension());
@@ -153,21 +183,26 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   }
 
   [[nodiscard]] std::vector<double> gather_rows(std::vector<double> const& local, int columns) const override {
-    auto const local_block = block_from_rows<Block>("kernelsolve::KernelSolver::local_rows", local,
-                                                    rows_of(op_.communicator(), local, columns, "the rows"), columns);
-    Block global("kernelsolve::KernelSolver::gathered_rows", op_.global_rows(), columns);
-    op_.allgather_rows(local_block, global);
-    return rows_from_block(global);
+    rows_of(op_.communicator(), local, columns, "the rows");
+    return rows_.gather_user_rows(local, columns);
   }
 
   [[nodiscard]] std::int64_t global_rows() const override { return op_.global_rows(); }
-  [[nodiscard]] std::int64_t local_rows() const override { return op_.local_rows(); }
-  [[nodiscard]] std::int64_t first_row() const override { return op_.first_row(); }
+  [[nodiscard]] std::int64_t local_rows() const override {
+    return rows_.user_partition().local_rows(op_.communicator().rank());
+  }
+  [[nodiscard]] std::int64_t first_row() const override {
+    return rows_.user_partition().begin(op_.communicator().rank());
+  }
   [[nodiscard]] PhaseTimings& phase_timings() override { return timings_; }
 
  private:
-  static std::int64_t points_rows(MPI_Comm comm, std::vector<double> const& local_points, int dimension) {
-    return rows_of(Communicator(comm), local_points, dimension < 1 ? 1 : dimension, "the points");
+  /// f(the preconditioner set up), the same type of result for each.
+  template <class Function>
+  auto with_preconditioner(Function const& f) const {
+    if (nystrom_) return f(*nystrom_);
+    if (schwarz_) return f(*schwarz_);
+    return f(IdentityPreconditioner{});
   }
 
   /// The operator the preconditioner approximates: the inner one (mixed precision) or the only one.
@@ -179,29 +214,34 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     }
   }
 
-  PhaseTimings timings_;  ///< of both operators' work (the model is heap-allocated: its address is stable)
+  PhaseTimings timings_;        ///< of both operators' work (the model is heap-allocated: its address is stable)
+  SpatialRedistribution rows_;  ///< the caller's rows <-> the operator's (spatially sorted) rows
   Operator op_;
-  std::unique_ptr<InnerOperator> inner_op_;  ///< mixed precision only
-  std::optional<Solver> solver_;             ///< refers to op_ (and *inner_op_)
+  std::unique_ptr<InnerOperator> inner_op_;     ///< mixed precision only
+  std::optional<Solver> solver_;                ///< refers to op_ (and *inner_op_)
+  std::optional<PreconditionerChoice> choice_;  ///< set by setup_preconditioner
   std::optional<NystromPreconditioner<InnerOperator>> nystrom_;
+  std::optional<SchwarzPreconditioner<InnerOperator>> schwarz_;
 };
 
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                               std::vector<double> const& local_points, int dimension,
-                                                              double alpha) {
+                                                              double alpha, bool spatial_order) {
   return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, kernel, local_points, dimension, alpha,
-                                                        RefinementOptions{});
+                                                        RefinementOptions{}, spatial_order);
 }
 
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                                     std::vector<double> const& local_points,
                                                                     int dimension, double alpha,
-                                                                    RefinementOptions const& refinement) {
+                                                                    RefinementOptions const& refinement,
+                                                                    bool spatial_order) {
   using InnerKernel = typename kernel_in_precision<Kernel, float>::type;
   return std::make_unique<KernelSolverModelFor<Kernel, InnerKernel>>(
-      comm, kernel, InnerKernel::from_g(static_cast<float>(kernel.g)), local_points, dimension, alpha, refinement);
+      comm, kernel, InnerKernel::from_g(static_cast<float>(kernel.g)), local_points, dimension, alpha, refinement,
+      spatial_order);
 }
 
 }  // namespace detail

@@ -1,4 +1,4 @@
-// LAPACK Cholesky factorization and solve of small replicated matrices (the Nystrom preconditioner's cores).
+// LAPACK Cholesky factorization and solve of small matrices (the Nystrom preconditioner's cores, Schwarz blocks).
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
 
@@ -11,9 +11,13 @@ namespace detail {
 
 int cholesky_factor_in_place(std::vector<double>& matrix, int n) {
   KS_REQUIRE(matrix.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  return cholesky_factor_in_place(matrix.data(), n);
+}
+
+int cholesky_factor_in_place(double* matrix, int n) {
   if (n == 0) return 0;
   int info = 0;
-  dpotrf_("L", &n, matrix.data(), &n, &info);
+  dpotrf_("L", &n, matrix, &n, &info);
   KS_REQUIRE(info >= 0);
   for (int column = 1; column < n; ++column)
     for (int row = 0; row < column; ++row) matrix[static_cast<std::size_t>(column) * n + row] = 0;

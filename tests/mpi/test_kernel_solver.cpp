@@ -2,6 +2,7 @@
 // the templates it wraps, for solves, gradients and predictions; its errors are agreed on by all ranks.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/rank_counts.hpp"
 
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/operator/predict.hpp>
@@ -9,9 +10,12 @@
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/schwarz_preconditioner.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 namespace {
@@ -37,8 +41,11 @@ TYPED_TEST(KernelSolverFacade, SameBitsAsTheTemplatesForEveryPreconditioner) {
   using Scalar = TypeParam;
   auto const kernel = kernelsolve::Matern52<Scalar>::from_sigma(Scalar(0.3));
   auto problem = kernelsolve::test::make_problem_with_kernel(MPI_COMM_WORLD, kernel, 150, 2, 2, Scalar(1e-3));
-  for (auto kind : {kernelsolve::PreconditionerKind::none, kernelsolve::PreconditionerKind::nystrom}) {
+  for (auto kind : {kernelsolve::PreconditionerKind::none, kernelsolve::PreconditionerKind::nystrom,
+                    kernelsolve::PreconditionerKind::schwarz}) {
     KernelSolverOptions options;
+    options.spatial_order = false;  // the templates' rows are in the caller's order
+    options.schwarz.cell_points = 40;
     options.kernel = {kernelsolve::KernelFamily::matern52, static_cast<double>(kernel.g)};
     options.precision = sizeof(Scalar) == 4 ? kernelsolve::Precision::float32 : kernelsolve::Precision::float64;
     options.alpha = 1e-3;
@@ -51,14 +58,19 @@ TYPED_TEST(KernelSolverFacade, SameBitsAsTheTemplatesForEveryPreconditioner) {
     auto const result = solver.solve(local_rows(problem, problem.right_hand_sides), 2, coefficients, criteria);
     EXPECT_TRUE(result.converged());
     EXPECT_EQ(solver.preconditioner_summary().has_value(), kind == kernelsolve::PreconditionerKind::nystrom);
+    EXPECT_EQ(solver.schwarz_summary().has_value(), kind == kernelsolve::PreconditionerKind::schwarz);
+    EXPECT_EQ(solver.preconditioner_choice()->kind, kind);
 
     // The same through the templates.
     auto x = problem.new_block(2);
     kernelsolve::ConjugateGradient<typename decltype(problem)::Operator> templates(problem.op);
     std::optional<kernelsolve::NystromPreconditioner<typename decltype(problem)::Operator>> nystrom;
     if (kind == kernelsolve::PreconditionerKind::nystrom) nystrom.emplace(problem.op, options.nystrom);
-    auto const expected =
-        nystrom ? templates.solve(problem.b, x, criteria, *nystrom) : templates.solve(problem.b, x, criteria);
+    std::optional<kernelsolve::SchwarzPreconditioner<typename decltype(problem)::Operator>> schwarz;
+    if (kind == kernelsolve::PreconditionerKind::schwarz) schwarz.emplace(problem.op, options.schwarz);
+    auto const expected = nystrom   ? templates.solve(problem.b, x, criteria, *nystrom)
+                          : schwarz ? templates.solve(problem.b, x, criteria, *schwarz)
+                                    : templates.solve(problem.b, x, criteria);
     EXPECT_EQ(result.iterations, expected.iterations);
     auto const x_host = kernelsolve::reference::to_host_matrix(x);
     EXPECT_EQ(coefficients, x_host.values);
@@ -69,8 +81,9 @@ TYPED_TEST(KernelSolverFacade, SameBitsAsTheTemplatesForEveryPreconditioner) {
     auto e = problem.new_block(2);
     Kokkos::deep_copy(e, Scalar(1));
     auto const expected_gradient =
-        nystrom ? kernelsolve::solve_gradient(templates, *nystrom, x, e, criteria)
-                : kernelsolve::solve_gradient(templates, kernelsolve::IdentityPreconditioner{}, x, e, criteria);
+        nystrom   ? kernelsolve::solve_gradient(templates, *nystrom, x, e, criteria)
+        : schwarz ? kernelsolve::solve_gradient(templates, *schwarz, x, e, criteria)
+                  : kernelsolve::solve_gradient(templates, kernelsolve::IdentityPreconditioner{}, x, e, criteria);
     EXPECT_EQ(gradient.ridge, expected_gradient.ridge);
     EXPECT_EQ(gradient.points, kernelsolve::reference::to_host_matrix(expected_gradient.points).values);
     std::vector<double> const new_points{0.25, 0.5, 0.75, 0.125};
@@ -98,7 +111,9 @@ TEST(KernelSolverFacade, MixedPrecisionIsTheRefinementOfTheTemplates) {
   options.kernel = {kernelsolve::KernelFamily::laplacian, g};
   options.precision = kernelsolve::Precision::mixed;
   options.alpha = 1e-3;
+  options.preconditioner = kernelsolve::PreconditionerKind::nystrom;
   options.nystrom.rank = 40;
+  options.spatial_order = false;  // the templates' rows are in the caller's order
   KernelSolver solver(MPI_COMM_WORLD, options, local_rows(problem, problem.points), 2);
   std::vector<double> coefficients;
   auto const criteria = with_rtol(1e-10);
@@ -133,13 +148,116 @@ TEST(KernelSolverFacadeErrors, BadArraysAndNamesOnEveryRank) {
   bool const wrong_here = kernelsolve::test::world_rank() == kernelsolve::test::world_size() - 1;
   std::vector<double> right_hand_sides(wrong_here ? 11 : 10, 1.0);
   EXPECT_THROW_WITH_MESSAGE(solver.solve(right_hand_sides, 1, coefficients), kernelsolve::DimensionMismatch,
-                            "must both have the operator's");
+                            "this rank's rows must be 10 x 1, got 11 values");
   EXPECT_THROW_WITH_MESSAGE(solver.solve(std::vector<double>(wrong_here ? 7 : 10, 1.0), 2, coefficients),
                             kernelsolve::InvalidArgument, "not a whole number of rows of 2 columns");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::preconditioner_kind_from_name("jacobi"), kernelsolve::InvalidArgument,
-                            "unknown preconditioner 'jacobi' (known: none, nystrom)");
+                            "unknown preconditioner 'jacobi' (known: none, nystrom, schwarz, auto)");
   options.kernel.g = -1;
   EXPECT_THROW_WITH_MESSAGE(KernelSolver(MPI_COMM_WORLD, options, points, 2), kernelsolve::InvalidArgument, "g");
+}
+
+}  // namespace
+
+namespace {
+
+/// An uneven split of N rows over the ranks (rank r starts at N r^2 / P^2), row-major rows of `all`.
+std::vector<double> uneven_rows(HostMatrix const& all, MPI_Comm comm) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  auto const start = [&](int r) { return all.rows * r * r / (size * size); };
+  return std::vector<double>(all.values.begin() + start(rank) * all.columns,
+                             all.values.begin() + start(rank + 1) * all.columns);
+}
+
+KernelSolverOptions narrow_gaussian(double g, kernelsolve::PreconditionerKind kind) {
+  KernelSolverOptions options;
+  options.kernel = {kernelsolve::KernelFamily::gaussian, g};
+  options.alpha = 1e-3;
+  options.preconditioner = kind;
+  options.schwarz.cell_points = 32;
+  return options;
+}
+
+TEST(KernelSolverFacade, SpatialOrderKeepsTheCallersRowsAndTheSameSolution) {
+  std::mt19937_64 generator(17);
+  auto const points = kernelsolve::reference::uniform_matrix<double>(400, 2, generator);
+  auto const right_hand_sides = kernelsolve::reference::uniform_matrix<double>(400, 2, generator);
+  auto const local_points = uneven_rows(points, MPI_COMM_WORLD);
+  auto const local_rhs = uneven_rows(right_hand_sides, MPI_COMM_WORLD);
+  auto const criteria = with_rtol(1e-11);
+  std::vector<std::vector<double>> coefficients(2), gradients(2), predictions(2);
+  for (int sorted : {0, 1}) {
+    auto options = narrow_gaussian(800.0, kernelsolve::PreconditionerKind::schwarz);
+    options.precision = kernelsolve::Precision::float64;
+    options.spatial_order = sorted == 1;
+    KernelSolver solver(MPI_COMM_WORLD, options, local_points, 2);
+    EXPECT_EQ(solver.local_rows(), static_cast<std::int64_t>(local_rhs.size() / 2));
+    auto const result = solver.solve(local_rhs, 2, coefficients[sorted], criteria);
+    ASSERT_TRUE(result.converged());
+    gradients[sorted] = solver.gradient(coefficients[sorted], local_rhs, 2, criteria).points;
+    predictions[sorted] = solver.predict(coefficients[sorted], 2, {0.5, 0.5, 0.1, 0.9});
+    // gather_rows gives the caller's rows in the caller's order.
+    EXPECT_EQ(solver.gather_rows(local_rhs, 2), right_hand_sides.values);
+  }
+  auto const dense = kernelsolve::reference::solve_symmetric_positive_definite(
+      kernelsolve::reference::kernel_matrix([](double r2) { return std::exp(-800.0 * r2); }, points, points, 1e-3),
+      right_hand_sides);
+  auto const expected = uneven_rows(dense, MPI_COMM_WORLD);
+  for (int sorted : {0, 1}) {
+    ASSERT_EQ(coefficients[sorted].size(), expected.size());
+    double error = 0, scale = 0;
+    for (std::size_t k = 0; k < expected.size(); ++k)
+      error = std::max(error, std::abs(coefficients[sorted][k] - expected[k])),
+      scale = std::max(scale, std::abs(expected[k]));
+    EXPECT_LE(error, 1e-9 * scale) << (sorted ? "sorted" : "caller's order");
+  }
+  for (std::size_t k = 0; k < gradients[0].size(); ++k)
+    EXPECT_NEAR(gradients[1][k], gradients[0][k], 1e-7 * (1 + std::abs(gradients[0][k])));
+  for (std::size_t k = 0; k < predictions[0].size(); ++k)
+    EXPECT_NEAR(predictions[1][k], predictions[0][k], 1e-9 * (1 + std::abs(predictions[0][k])));
+}
+
+TEST(KernelSolverFacade, SpatialOrderGivesTheSameBitsOnEveryRankCount) {
+  std::mt19937_64 generator(23);
+  auto const points = kernelsolve::reference::uniform_matrix<double>(301, 2, generator);
+  auto const right_hand_sides = kernelsolve::reference::uniform_matrix<double>(301, 1, generator);
+  auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
+    auto options = narrow_gaussian(600.0, kernelsolve::PreconditionerKind::automatic);
+    options.precision = kernelsolve::Precision::mixed;
+    KernelSolver solver(comm, options, uneven_rows(points, comm), 2);
+    std::vector<double> coefficients;
+    auto const result = solver.solve(uneven_rows(right_hand_sides, comm), 1, coefficients, with_rtol(1e-10));
+    auto packed = solver.gather_rows(coefficients, 1);
+    packed.push_back(result.iterations);
+    packed.push_back(static_cast<double>(solver.preconditioner_choice()->kind));
+    return packed;
+  });
+  EXPECT_EQ(results[0].back(), static_cast<double>(kernelsolve::PreconditionerKind::schwarz));
+  for (std::size_t k = 1; k < results.size(); ++k) EXPECT_EQ(results[k], results[0]) << k + 1 << " ranks";
+}
+
+TEST(KernelSolverFacade, AutomaticPreconditionerIsSchwarzForNarrowKernelsAndNystromForWideOnes) {
+  std::mt19937_64 generator(29);
+  auto const points = kernelsolve::reference::uniform_matrix<double>(600, 2, generator);
+  auto const local_points = uneven_rows(points, MPI_COMM_WORLD);
+  for (double g : {2000.0, 5.0}) {
+    auto options = narrow_gaussian(g, kernelsolve::PreconditionerKind::automatic);
+    KernelSolver solver(MPI_COMM_WORLD, options, local_points, 2);
+    EXPECT_FALSE(solver.preconditioner_choice().has_value());
+    solver.setup_preconditioner();
+    auto const choice = solver.preconditioner_choice();
+    ASSERT_TRUE(choice.has_value());
+    bool const narrow = g > 100;
+    EXPECT_EQ(choice->kind,
+              narrow ? kernelsolve::PreconditionerKind::schwarz : kernelsolve::PreconditionerKind::nystrom);
+    EXPECT_NE(choice->reason.find(narrow ? "<= 0.2" : "> 0.2"), std::string::npos) << choice->reason;
+    EXPECT_EQ(solver.schwarz_summary().has_value(), narrow);
+    EXPECT_EQ(solver.preconditioner_summary().has_value(), !narrow);
+  }
+  EXPECT_EQ(kernelsolve::preconditioner_kind_from_name("auto"), kernelsolve::PreconditionerKind::automatic);
+  EXPECT_EQ(kernelsolve::to_string(kernelsolve::PreconditionerKind::schwarz), "schwarz");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
+#include <kernelsolve/solver/schwarz_options.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 
 #include <mpi.h>
@@ -31,19 +32,38 @@ Precision precision_from_name(std::string_view name);
 /// "float32", "float64", "mixed".
 std::string_view to_string(Precision precision);
 
-/// The preconditioner of the solves: none (plain CG) or NystromPreconditioner.
-enum class PreconditionerKind { none, nystrom };
+/// The preconditioner of the solves: none (plain CG), NystromPreconditioner (a global low-rank factor: wide kernels),
+/// SchwarzPreconditioner (overlapping local blocks: narrow kernels), or automatic: Schwarz when a kernel's reach
+/// (the points within a cell's overlap) holds on average at most KernelSolverOptions::schwarz_reach_fraction of the
+/// points and fits the blocks (at most half of them capped), Nystrom otherwise.
+enum class PreconditionerKind { none, nystrom, schwarz, automatic };
 
-/// "none" or "nystrom" -> the kind. \throws InvalidArgument naming the value otherwise.
+/// "none", "nystrom", "schwarz" or "auto" -> the kind. \throws InvalidArgument naming the value otherwise.
 PreconditionerKind preconditioner_kind_from_name(std::string_view name);
+/// "none", "nystrom", "schwarz", "auto".
+std::string_view to_string(PreconditionerKind kind);
+
+/// Which preconditioner a KernelSolver set up, and why (automatic: the measure it decided on).
+struct PreconditionerChoice {
+  PreconditionerKind kind = PreconditionerKind::none;
+  std::string reason;
+};
 
 /// \brief What a KernelSolver is built with.
 struct KernelSolverOptions {
   KernelSpec kernel{};                       ///< family and g > 0
   Precision precision = Precision::float64;  ///< float32, float64 or mixed
   double alpha = 0.01;                       ///< ridge >= 0 in K + alpha I
-  PreconditionerKind preconditioner = PreconditionerKind::nystrom;
-  NystromOptions nystrom{};                ///< for PreconditionerKind::nystrom (of the float32 operator in mixed)
+  PreconditionerKind preconditioner = PreconditionerKind::automatic;
+  NystromOptions nystrom{};  ///< for PreconditionerKind::nystrom (of the float32 operator in mixed)
+  SchwarzOptions schwarz{};  ///< for PreconditionerKind::schwarz (of the float32 operator in mixed)
+  /// automatic: Schwarz when the points within a cell's overlap average at most this fraction of N and at most half
+  /// the blocks are capped at SchwarzOptions::max_block_points (README: where Schwarz stops paying off).
+  double schwarz_reach_fraction = 0.2;
+  /// The solver's rows in the points' spatial order (operator/spatial_order.hpp): each rank then works on a compact
+  /// region (Schwarz blocks factored once, not on every rank that holds a few of their points). Arrays in and out
+  /// stay in the caller's order and split; results are the same on every rank count either way.
+  bool spatial_order = true;
   RefinementOptions refinement{};          ///< for Precision::mixed
   NystromRoundMonitor on_nystrom_round{};  ///< optional: progress of the setup
 };
@@ -60,9 +80,9 @@ struct KernelSolverGradient {
 /// \brief (K + alpha I) c = b for a kernel, precision and preconditioner chosen at run time, on this rank's rows
 /// (collective: every rank constructs it and calls the same members in the same order).
 ///
-/// Wraps DistributedOperator, NystromPreconditioner, ConjugateGradient (one workspace for every solve) and
-/// solve_gradient / predict for the default execution space; arrays are this rank's rows, row-major doubles
-/// (rounded to the precision on the way in).
+/// Wraps DistributedOperator, NystromPreconditioner or SchwarzPreconditioner, ConjugateGradient (one workspace for
+/// every solve) and solve_gradient / predict for the default execution space; arrays are this rank's rows, row-major
+/// doubles (rounded to the precision on the way in).
 class KernelSolver {
  public:
   /// \param local_points this rank's rows of the N x D points, row-major (local_points.size() = rows x D).
@@ -74,10 +94,14 @@ class KernelSolver {
   KernelSolver& operator=(KernelSolver&&) noexcept;
 
   /// \brief Builds the preconditioner of the options (collective); solve() does it on first use otherwise.
-  /// \throws InvalidArgument (on every rank) for invalid Nystrom options.
+  /// \throws InvalidArgument (on every rank) for invalid Nystrom or Schwarz options.
   void setup_preconditioner();
-  /// What the Nystrom setup chose; nothing for PreconditionerKind::none or before the setup.
+  /// The preconditioner set up (automatic resolved) and why; nothing before the setup.
+  [[nodiscard]] std::optional<PreconditionerChoice> preconditioner_choice() const;
+  /// What the Nystrom setup chose; nothing when no Nystrom preconditioner was set up.
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const;
+  /// What the Schwarz setup built; nothing when no Schwarz preconditioner was set up.
+  [[nodiscard]] std::optional<SchwarzSummary> schwarz_summary() const;
 
   /// \brief c = (K + alpha I)^{-1} b for `columns` right-hand sides (this rank's rows x columns, row-major).
   SolveResult solve(std::vector<double> const& right_hand_sides, int columns, std::vector<double>& coefficients,

@@ -1,5 +1,6 @@
 // Small dense symmetric positive definite factorizations on the host (LAPACK dpotrf / dpotrs), in double: the k x k
-// cores of the Nystrom preconditioner, replicated on every rank. Every rank gets the same bits from the same input.
+// cores of the Nystrom preconditioner, replicated on every rank, and the blocks of the Schwarz preconditioner. Every
+// rank gets the same bits from the same input.
 #pragma once
 
 #include <vector>
@@ -11,6 +12,8 @@ namespace detail {
 /// L L^T; the strict upper triangle is set to 0).
 /// \return 0 on success, or the order j > 0 of the first leading minor that is not positive definite (LAPACK info).
 int cholesky_factor_in_place(std::vector<double>& matrix, int n);
+/// The same on n x n column-major values at `matrix` (the Schwarz blocks, stored one after another).
+int cholesky_factor_in_place(double* matrix, int n);
 
 /// \brief Solves L L^T x = b in place for `columns` right-hand sides (n x columns, column-major), L from
 /// cholesky_factor_in_place.
