@@ -3,7 +3,7 @@
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/operator/spatial_order.hpp>
 
-#include "solver/kd_tree.hpp"
+#include "kd_tree.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,6 +32,18 @@ int owner_of(RowPartition const& partition, std::int64_t row) {
 void append_rows(std::vector<double> const& values, int columns, std::vector<std::int64_t> const& rows,
                  std::vector<double>& out) {
   for (auto row : rows) out.insert(out.end(), values.begin() + row * columns, values.begin() + (row + 1) * columns);
+}
+
+/// Sends rows[k] of `values` to rank destinations[k] (nondecreasing in k, so that each rank's rows go in the order
+/// given) and returns what this rank receives, concatenated in rank order (collective).
+std::vector<double> exchange_rows(Communicator const& comm, std::vector<double> const& values, int columns,
+                                  std::vector<std::int64_t> const& rows, std::vector<int> const& destinations) {
+  std::vector<int> send_counts(static_cast<std::size_t>(comm.size()), 0);
+  for (auto const destination : destinations) send_counts[static_cast<std::size_t>(destination)] += columns;
+  std::vector<double> sending;
+  sending.reserve(values.size());
+  append_rows(values, columns, rows, sending);
+  return comm.exchange_with_all(sending, send_counts);
 }
 
 /// Collective: DimensionMismatch on every rank when any rank's array has the wrong size.
@@ -98,19 +110,11 @@ std::vector<double> SpatialRedistribution::to_sorted(std::vector<double> const& 
                           columns, ", got ", user_rows.size(), " values"));
   if (!sorted_) return user_rows;
   // Send: this rank's rows by sorted position (which groups them by the sorted owner, in rank order).
-  std::vector<std::int64_t> local(static_cast<std::size_t>(count));
-  std::iota(local.begin(), local.end(), std::int64_t(0));
-  std::sort(local.begin(), local.end(), [&](std::int64_t a, std::int64_t b) {
-    return position_[static_cast<std::size_t>(first + a)] < position_[static_cast<std::size_t>(first + b)];
-  });
-  std::vector<int> send_counts(static_cast<std::size_t>(comm_.size()), 0);
-  for (auto row : local)
-    send_counts[static_cast<std::size_t>(
-        owner_of(sorted_partition_, position_[static_cast<std::size_t>(first + row)]))] += columns;
-  std::vector<double> sending;
-  sending.reserve(user_rows.size());
-  append_rows(user_rows, columns, local, sending);
-  auto const received = comm_.exchange_with_all(sending, send_counts);
+  auto const local = local_rows_by_position();
+  std::vector<int> destinations(local.size());
+  for (std::size_t k = 0; k < local.size(); ++k)
+    destinations[k] = owner_of(sorted_partition_, position_[static_cast<std::size_t>(first + local[k])]);
+  auto const received = exchange_rows(comm_, user_rows, columns, local, destinations);
   // Receive: from each user owner, its rows in ascending sorted position.
   auto const begin = sorted_partition_.begin(rank);
   auto const mine = sorted_partition_.local_rows(rank);
@@ -148,24 +152,26 @@ std::vector<double> SpatialRedistribution::to_user(std::vector<double> const& so
   std::stable_sort(local.begin(), local.end(), [&](std::int64_t a, std::int64_t b) {
     return owner[static_cast<std::size_t>(a)] < owner[static_cast<std::size_t>(b)];
   });
-  std::vector<int> send_counts(static_cast<std::size_t>(comm_.size()), 0);
-  for (auto const o : owner) send_counts[static_cast<std::size_t>(o)] += columns;
-  std::vector<double> sending;
-  sending.reserve(sorted_rows.size());
-  append_rows(sorted_rows, columns, local, sending);
-  auto const received = comm_.exchange_with_all(sending, send_counts);
+  std::vector<int> destinations(local.size());
+  for (std::size_t k = 0; k < local.size(); ++k) destinations[k] = owner[static_cast<std::size_t>(local[k])];
+  auto const received = exchange_rows(comm_, sorted_rows, columns, local, destinations);
   // Receive: rows in ascending sorted position (which groups them by the sorted owner, in rank order).
-  auto const first = user_partition_.begin(rank);
   auto const count = user_partition_.local_rows(rank);
-  std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
-  std::iota(rows.begin(), rows.end(), std::int64_t(0));
-  std::sort(rows.begin(), rows.end(), [&](std::int64_t a, std::int64_t b) {
-    return position_[static_cast<std::size_t>(first + a)] < position_[static_cast<std::size_t>(first + b)];
-  });
+  auto const rows = local_rows_by_position();
   std::vector<double> user(static_cast<std::size_t>(count) * static_cast<std::size_t>(columns));
   for (std::size_t k = 0; k < rows.size(); ++k)
     std::copy_n(received.begin() + static_cast<std::int64_t>(k) * columns, columns, user.begin() + rows[k] * columns);
   return user;
+}
+
+std::vector<std::int64_t> SpatialRedistribution::local_rows_by_position() const {
+  auto const first = user_partition_.begin(comm_.rank());
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(user_partition_.local_rows(comm_.rank())));
+  std::iota(rows.begin(), rows.end(), std::int64_t(0));
+  std::sort(rows.begin(), rows.end(), [&](std::int64_t a, std::int64_t b) {
+    return position_[static_cast<std::size_t>(first + a)] < position_[static_cast<std::size_t>(first + b)];
+  });
+  return rows;
 }
 
 std::vector<double> SpatialRedistribution::gather_user_rows(std::vector<double> const& user_rows, int columns) const {

@@ -2,7 +2,7 @@
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/solver/overlapping_cells.hpp>
 
-#include "kd_tree.hpp"
+#include "../kd_tree.hpp"
 
 #include <Kokkos_Core.hpp>
 

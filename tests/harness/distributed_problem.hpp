@@ -111,6 +111,15 @@ inline int world_rank() {
   return rank;
 }
 
+/// The coordinates of N x D points column-major (d * N + i), as overlapping_cells and spatial_order take them.
+inline std::vector<double> column_major(reference::HostMatrix const& points) {
+  std::vector<double> values(static_cast<std::size_t>(points.rows * points.columns));
+  for (std::int64_t i = 0; i < points.rows; ++i)
+    for (std::int64_t d = 0; d < points.columns; ++d)
+      values[static_cast<std::size_t>(d * points.rows + i)] = points(i, d);
+  return values;
+}
+
 /// max |a - b| / max |b|.
 inline double max_relative_difference(reference::HostMatrix const& a, reference::HostMatrix const& b) {
   double difference = 0, scale = 0;

@@ -43,15 +43,6 @@ SchwarzOptions cells_of(std::int64_t cell_points, double overlap, std::int64_t m
   return options;
 }
 
-/// Column-major coordinates of a host matrix of points.
-std::vector<double> column_major(HostMatrix const& points) {
-  std::vector<double> values(static_cast<std::size_t>(points.rows * points.columns));
-  for (std::int64_t i = 0; i < points.rows; ++i)
-    for (std::int64_t d = 0; d < points.columns; ++d)
-      values[static_cast<std::size_t>(d * points.rows + i)] = points(i, d);
-  return values;
-}
-
 /// Squared distance of point i to the bounding box of the points `core`.
 double squared_distance_to_box(HostMatrix const& points, std::vector<std::int64_t> const& core, std::int64_t i) {
   double sum = 0;
@@ -78,7 +69,7 @@ HostMatrix clustered_points(std::int64_t n, int dimension, std::uint64_t seed) {
 TEST(OverlappingCells, CoresPartitionThePointsAndBlocksHoldExactlyThePointsWithinTheOverlap) {
   for (int dimension : {1, 2, 3}) {
     auto const points = clustered_points(700, dimension, 3 + dimension);
-    auto const coordinates = column_major(points);
+    auto const coordinates = kernelsolve::test::column_major(points);
     double const overlap = 0.08;
     auto const cells = kernelsolve::overlapping_cells(coordinates.data(), points.rows, dimension, 50, overlap, 700);
     ASSERT_GE(cells.cells(), 14);
@@ -105,7 +96,7 @@ TEST(OverlappingCells, CoresPartitionThePointsAndBlocksHoldExactlyThePointsWithi
 
 TEST(OverlappingCells, CappedBlocksKeepTheCoreAndTheNearestPoints) {
   auto const points = clustered_points(500, 2, 11);
-  auto const coordinates = column_major(points);
+  auto const coordinates = kernelsolve::test::column_major(points);
   auto const cells = kernelsolve::overlapping_cells(coordinates.data(), 500, 2, 40, 0.3, 90);
   int capped = 0;
   for (std::int64_t c = 0; c < cells.cells(); ++c) {

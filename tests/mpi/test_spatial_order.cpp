@@ -27,18 +27,10 @@ std::vector<double> uneven_rows(HostMatrix const& all, std::int64_t* first = nul
                              all.values.begin() + start(rank + 1) * all.columns);
 }
 
-std::vector<double> column_major(HostMatrix const& points) {
-  std::vector<double> values(static_cast<std::size_t>(points.rows * points.columns));
-  for (std::int64_t i = 0; i < points.rows; ++i)
-    for (std::int64_t d = 0; d < points.columns; ++d)
-      values[static_cast<std::size_t>(d * points.rows + i)] = points(i, d);
-  return values;
-}
-
 TEST(SpatialOrder, IsAPermutationWhoseLeavesAreCompact) {
   std::mt19937_64 generator(3);
   auto const points = kernelsolve::reference::uniform_matrix<double>(1024, 2, generator);
-  auto const coordinates = column_major(points);
+  auto const coordinates = kernelsolve::test::column_major(points);
   auto const order = kernelsolve::spatial_order(coordinates.data(), 1024, 2);
   auto sorted = order;
   std::sort(sorted.begin(), sorted.end());
@@ -68,7 +60,7 @@ TEST(SpatialRedistribution, RowsRoundTripBetweenTheCallersSplitAndTheSortedOne) 
   EXPECT_EQ(rows.sorted_partition().local_rows(rank),
             kernelsolve::RowPartition::balanced(257, kernelsolve::test::world_size()).local_rows(rank));
   // The order is the spatial order of all points, on every rank and rank count.
-  auto const coordinates = column_major(points);
+  auto const coordinates = kernelsolve::test::column_major(points);
   EXPECT_EQ(rows.order(), kernelsolve::spatial_order(coordinates.data(), 257, 3));
   // Sorted points are the points at the sorted positions.
   auto const begin = rows.sorted_partition().begin(rank);

@@ -44,6 +44,9 @@ class SpatialRedistribution {
   [[nodiscard]] std::vector<double> gather_user_rows(std::vector<double> const& user_rows, int columns) const;
 
  private:
+  /// This rank's user rows (local indices) in ascending sorted position.
+  [[nodiscard]] std::vector<std::int64_t> local_rows_by_position() const;
+
   Communicator comm_;
   bool sorted_ = true;
   RowPartition user_partition_ = RowPartition::balanced(1, 1);

@@ -51,6 +51,20 @@ void throw_on_every_rank_if(Communicator const& comm, std::optional<std::string>
     throw Exception(concatenate("kernelsolve::", where, ": ", *message));
 }
 
+/// A preconditioner's apply(residual, out): both of the operator's local rows and the same columns, agreed on by
+/// every rank (DimensionMismatch on all of them otherwise).
+template <class Operator, class Block>
+void check_preconditioner_blocks(Operator const& op, Block const& residual, Block const& out, char const* where) {
+  std::optional<std::string> shape_problem;
+  if (static_cast<std::int64_t>(residual.extent(0)) != op.local_rows() || out.extent(0) != residual.extent(0) ||
+      out.extent(1) != residual.extent(1)) {
+    shape_problem = concatenate("the residual (", residual.extent(0), " x ", residual.extent(1), ") and out (",
+                                out.extent(0), " x ", out.extent(1), ") must have the ", op.local_rows(),
+                                " local rows of the operator and the same columns");
+  }
+  throw_on_every_rank_if<DimensionMismatch>(op.communicator(), shape_problem, where);
+}
+
 }  // namespace detail
 
 /// A true residual that is not below this fraction of the one at the previous check has stopped improving: the

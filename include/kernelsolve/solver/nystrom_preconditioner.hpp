@@ -352,14 +352,7 @@ void NystromPreconditioner<Operator>::apply(block_type const& residual, block_ty
   detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::apply");
   auto const& comm = op_->communicator();
   auto const& space = op_->space();
-  std::optional<std::string> shape_problem;
-  if (static_cast<std::int64_t>(residual.extent(0)) != op_->local_rows() || out.extent(0) != residual.extent(0) ||
-      out.extent(1) != residual.extent(1)) {
-    shape_problem = detail::concatenate("the residual (", residual.extent(0), " x ", residual.extent(1), ") and out (",
-                                        out.extent(0), " x ", out.extent(1), ") must have the ", op_->local_rows(),
-                                        " local rows of the operator and the same columns");
-  }
-  detail::throw_on_every_rank_if<DimensionMismatch>(comm, shape_problem, "NystromPreconditioner::apply");
+  detail::check_preconditioner_blocks(*op_, residual, out, "NystromPreconditioner::apply");
   auto const rank = static_cast<int>(factor_.extent(1));
   auto const columns = static_cast<int>(residual.extent(1));
   // y = (shift I + F^T F)^{-1} F^T r on every rank, then out = (r - F y) / shift on this rank's rows

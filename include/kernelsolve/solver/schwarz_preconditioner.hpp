@@ -318,16 +318,8 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
 template <class Operator>
 void SchwarzPreconditioner<Operator>::apply(block_type const& residual, block_type const& out) const {
   detail::ProfilingRegion region("kernelsolve::SchwarzPreconditioner::apply");
-  auto const& comm = op_->communicator();
   auto const& space = op_->space();
-  std::optional<std::string> shape_problem;
-  if (static_cast<std::int64_t>(residual.extent(0)) != op_->local_rows() || out.extent(0) != residual.extent(0) ||
-      out.extent(1) != residual.extent(1)) {
-    shape_problem = detail::concatenate("the residual (", residual.extent(0), " x ", residual.extent(1), ") and out (",
-                                        out.extent(0), " x ", out.extent(1), ") must have the ", op_->local_rows(),
-                                        " local rows of the operator and the same columns");
-  }
-  detail::throw_on_every_rank_if<DimensionMismatch>(comm, shape_problem, "SchwarzPreconditioner::apply");
+  detail::check_preconditioner_blocks(*op_, residual, out, "SchwarzPreconditioner::apply");
   auto const columns = static_cast<std::int64_t>(residual.extent(1));
   if (gathered_.extent(1) != residual.extent(1)) {
     gathered_ = block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::schwarz::gathered_residual"),
