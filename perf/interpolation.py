@@ -103,27 +103,24 @@ def main():
                      "solve": solved["seconds"].get("preconditioner", 0.0) + solved["seconds"].get("solve", 0.0),
                      "residual": max(column["relative_residual"] for column in solve.get("columns", [])),
                      "rms": float(np.sqrt(np.mean((ours - held_values) ** 2))), "agreement": ""})
-        dense = None
-        if n <= arguments.dense_limit:
+
+        def scipy_row(method, **neighbors):
+            """Fit and evaluate RBFInterpolator on the same system; its row and its held-out values."""
             started = time.perf_counter()
             interpolator = RBFInterpolator(points, values, kernel="gaussian", epsilon=1.0 / length,
-                                           smoothing=arguments.alpha, degree=-1)
+                                           smoothing=arguments.alpha, degree=-1, **neighbors)
             fitted = time.perf_counter()
-            dense = interpolator(held_points)
+            predicted_values = interpolator(held_points)
             predicted = time.perf_counter()
-            rows.append({"N": n, "method": "SciPy RBFInterpolator dense", "fit": fitted - started, "solve": "",
+            rows.append({"N": n, "method": method, "fit": fitted - started, "solve": "",
                          "predict": predicted - fitted, "iterations": "", "residual": "",
-                         "rms": float(np.sqrt(np.mean((dense - held_values) ** 2))), "agreement": ""})
+                         "rms": float(np.sqrt(np.mean((predicted_values - held_values) ** 2))), "agreement": ""})
+            return predicted_values
+
+        if n <= arguments.dense_limit:
+            dense = scipy_row("SciPy RBFInterpolator dense")
             rows[-2]["agreement"] = float(np.max(np.abs(ours - dense)) / np.max(np.abs(dense)))
-        started = time.perf_counter()
-        local = RBFInterpolator(points, values, kernel="gaussian", epsilon=1.0 / length, smoothing=arguments.alpha,
-                                degree=-1, neighbors=64)
-        fitted = time.perf_counter()
-        local_values = local(held_points)
-        predicted = time.perf_counter()
-        rows.append({"N": n, "method": "SciPy RBFInterpolator neighbors=64", "fit": fitted - started, "solve": "",
-                     "predict": predicted - fitted, "iterations": "", "residual": "",
-                     "rms": float(np.sqrt(np.mean((local_values - held_values) ** 2))), "agreement": ""})
+        scipy_row("SciPy RBFInterpolator neighbors=64", neighbors=64)
         print(f"N = {n} done", file=sys.stderr)
 
     def cell(value, form):

@@ -139,9 +139,8 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides, int columns,
                     std::vector<double>& coefficients, StoppingCriteria const& criteria,
                     SolveMonitor* monitor) override {
-    rows_of(op_.communicator(), right_hand_sides, columns, "the right-hand sides");
-    auto const b = block_from_rows<Block>("kernelsolve::KernelSolver::right_hand_sides",
-                                          rows_.to_sorted(right_hand_sides, columns), op_.local_rows(), columns);
+    auto const b =
+        sorted_block("kernelsolve::KernelSolver::right_hand_sides", right_hand_sides, columns, "the right-hand sides");
     Block c("kernelsolve::KernelSolver::coefficients", op_.local_rows(), columns);
     setup_preconditioner(options);
     auto const result = with_preconditioner(
@@ -153,13 +152,8 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   KernelSolverGradient gradient(KernelSolverOptions const& options, std::vector<double> const& coefficients,
                                 std::vector<double> const& cotangent, int columns, StoppingCriteria const& criteria,
                                 SolveMonitor* monitor) override {
-    auto const& comm = op_.communicator();
-    rows_of(comm, coefficients, columns, "the coefficients");
-    rows_of(comm, cotangent, columns, "the cotangent");
-    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients",
-                                          rows_.to_sorted(coefficients, columns), op_.local_rows(), columns);
-    auto const e = block_from_rows<Block>("kernelsolve::KernelSolver::cotangent", rows_.to_sorted(cotangent, columns),
-                                          op_.local_rows(), columns);
+    auto const c = sorted_block("kernelsolve::KernelSolver::coefficients", coefficients, columns, "the coefficients");
+    auto const e = sorted_block("kernelsolve::KernelSolver::cotangent", cotangent, columns, "the cotangent");
     setup_preconditioner(options);
     auto const gradient = with_preconditioner(
         [&](auto const& preconditioner) { return solve_gradient(*solver_, preconditioner, c, e, criteria, monitor); });
@@ -171,9 +165,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   std::vector<double> predict(std::vector<double> const& coefficients, int columns,
                               std::vector<double> const& new_points) override {
     auto const& comm = op_.communicator();
-    rows_of(comm, coefficients, columns, "the coefficients");
-    auto const c = block_from_rows<Block>("kernelsolve::KernelSolver::coefficients",
-                                          rows_.to_sorted(coefficients, columns), op_.local_rows(), columns);
+    auto const c = sorted_block("kernelsolve::KernelSolver::coefficients", coefficients, columns, "the coefficients");
     auto const new_rows = rows_of(comm, new_points, op_.dimension(), "the new points");
     auto const at =
         block_from_rows<Block>("kernelsolve::KernelSolver::new_points", new_points, new_rows, op_.dimension());
@@ -197,6 +189,12 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   [[nodiscard]] PhaseTimings& phase_timings() override { return timings_; }
 
  private:
+  /// The caller's rows of a row-major array (its shape checked on every rank) as a block of the operator's rows.
+  Block sorted_block(char const* label, std::vector<double> const& values, int columns, char const* what) const {
+    rows_of(op_.communicator(), values, columns, what);
+    return block_from_rows<Block>(label, rows_.to_sorted(values, columns), op_.local_rows(), columns);
+  }
+
   /// f(the preconditioner set up), the same type of result for each.
   template <class Function>
   auto with_preconditioner(Function const& f) const {

@@ -146,15 +146,8 @@ struct SchwarzReach {
   std::int64_t capped_cells = 0;  ///< with more points within the overlap than max_block_points
 };
 
-/// \brief The reach of the kernel over the cells the options would build: what decides between a local (Schwarz)
-/// and a global low-rank (Nystrom) preconditioner. Collective only to agree on invalid options; it builds the
-/// cells (O(N log N) and a box test per pair of cells) and factors nothing.
-template <class Operator>
-SchwarzReach schwarz_reach(Operator const& op, SchwarzOptions const& options) {
-  detail::throw_on_every_rank_if<InvalidArgument>(op.communicator(), detail::invalid_schwarz_options(options),
-                                                  "schwarz_reach");
-  auto const host_points = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), op.points());
-  auto const cells = detail::schwarz_cells(host_points, options, detail::schwarz_overlap(op.kernel(), options));
+/// The reach over cells already built.
+inline SchwarzReach reach_over(OverlappingCells const& cells) {
   SchwarzReach reach;
   reach.cells = cells.cells();
   for (std::int64_t c = 0; c < cells.cells(); ++c) {
@@ -163,6 +156,17 @@ SchwarzReach schwarz_reach(Operator const& op, SchwarzOptions const& options) {
     if (points > cells.block_size(c)) ++reach.capped_cells;
   }
   return reach;
+}
+
+/// \brief The reach of the kernel over the cells the options would build: what decides between a local (Schwarz)
+/// and a global low-rank (Nystrom) preconditioner. Collective only to agree on invalid options; it builds the
+/// cells (O(N log N) and a box test per pair of cells) and factors nothing.
+template <class Operator>
+SchwarzReach schwarz_reach(Operator const& op, SchwarzOptions const& options) {
+  detail::throw_on_every_rank_if<InvalidArgument>(op.communicator(), detail::invalid_schwarz_options(options),
+                                                  "schwarz_reach");
+  auto const host_points = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), op.points());
+  return reach_over(detail::schwarz_cells(host_points, options, detail::schwarz_overlap(op.kernel(), options)));
 }
 
 template <class Operator>
@@ -187,13 +191,13 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
                                 ? std::string("given")
                                 : detail::concatenate("k(overlap) = ", options.overlap_kernel_fraction, " k(0)");
   cells_ = detail::schwarz_cells(host_points, options, summary_.overlap);
-  summary_.cells = cells_.cells();
+  auto const reach = reach_over(cells_);
+  summary_.cells = reach.cells;
+  summary_.mean_points_in_reach = reach.mean_points;
+  summary_.capped_blocks = reach.capped_cells;
   for (std::int64_t c = 0; c < cells_.cells(); ++c) {
     summary_.mean_block_points += static_cast<double>(cells_.block_size(c)) / static_cast<double>(cells_.cells());
-    summary_.mean_points_in_reach +=
-        static_cast<double>(cells_.points_in_reach[static_cast<std::size_t>(c)]) / static_cast<double>(cells_.cells());
     summary_.max_block_points = std::max(summary_.max_block_points, cells_.block_size(c));
-    if (cells_.points_in_reach[static_cast<std::size_t>(c)] > cells_.block_size(c)) ++summary_.capped_blocks;
   }
 
   // This rank's cells: those whose block holds one of its rows; and each row's (cell, position) entries.
