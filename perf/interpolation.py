@@ -97,8 +97,10 @@ def main():
         if "outer_steps" in solve:
             iterations = f"{sum(s['inner_iterations'] for s in solve['outer_steps'])} inner / " \
                          f"{len(solve['outer_steps']) - 1} outer"
+        cutoff = solved.get("cutoff")
+        truncated = f", cutoff {cutoff['truncation']:g}: {100 * cutoff['kept_fraction']:.2f}% of pairs" if cutoff else ""
         rows.append({"N": n, "method": f"kernelsolve {arguments.precision} ({arguments.ranks} x "
-                                         f"{arguments.threads_per_rank}, {solved['preconditioner']['name']})",
+                                         f"{arguments.threads_per_rank}, {solved['preconditioner']['name']}{truncated})",
                      "fit": fit_seconds, "predict": predict_seconds, "iterations": iterations,
                      "solve": solved["seconds"].get("preconditioner", 0.0) + solved["seconds"].get("solve", 0.0),
                      "residual": max(column["relative_residual"] for column in solve.get("columns", [])),

@@ -51,6 +51,7 @@ KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions con
   facade.schwarz.cell_points = options.cell_points;
   facade.schwarz.overlap = overlap_of(options);
   facade.refinement.inner_relative_tolerance = options.inner_rtol;
+  facade.truncation = truncation_of(options);
   if (options.monitor) {
     facade.on_nystrom_round = [](NystromSummary const& so_far) {
       print("  nystrom rank %lld  tr(K - F F^T) = %.4e\n", static_cast<long long>(so_far.rank), so_far.residual_trace);
@@ -59,8 +60,29 @@ KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions con
   return facade;
 }
 
+/// Prints the cutoff of the inner solves' products and puts it in the report (nothing without --truncation).
+void report_cutoff(KernelSolver const& solver, Report& report) {
+  auto const cutoff = solver.cutoff_summary();
+  if (!cutoff) return;
+  double const kept = static_cast<double>(cutoff->kept_pairs) / static_cast<double>(cutoff->pairs);
+  print(
+      "Cutoff products: truncation %.3g, tiles of %d points, radius %.4g, %.2f%% of the pairs kept, dropped row sums "
+      "<= %.3e (>= ||K - K_cutoff||_2)%s\n",
+      cutoff->truncation, cutoff_tile_rows, cutoff->cutoff_radius, 100 * kept, cutoff->dropped_row_sum,
+      cutoff->exact ? ", exact" : "");
+  report["cutoff"] = {{"truncation", cutoff->truncation},
+                      {"tile_points", cutoff_tile_rows},
+                      {"radius", cutoff->cutoff_radius},
+                      {"kept_pairs", cutoff->kept_pairs},
+                      {"pairs", cutoff->pairs},
+                      {"kept_fraction", kept},
+                      {"dropped_row_sum", cutoff->dropped_row_sum},
+                      {"exact", cutoff->exact}};
+}
+
 /// Builds the preconditioner (phase "preconditioner"), prints it and puts it in the report.
 void set_up_preconditioner(KernelSolver& solver, Report& report) {
+  report_cutoff(solver, report);
   {
     Report::Phase phase(report, "preconditioner");
     solver.setup_preconditioner();

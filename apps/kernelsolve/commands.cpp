@@ -36,6 +36,7 @@ void validate(SolverOptions const& options) {
                   options.inner_rtol);
   nystrom_rank_of(options);  // throws for a --rank that is neither a whole number nor auto
   overlap_of(options);       // ... and for an --overlap that is neither a distance nor auto
+  truncation_of(options);    // ... and for a --truncation that is neither in (0, 1) nor off
 }
 
 SolverOptions with_precision(SolverOptions options, std::string const& precision) {
@@ -137,6 +138,20 @@ std::optional<double> overlap_of(SolverOptions const& options) {
   KS_USER_REQUIRE(used > 0 && used == options.overlap.size() && std::isfinite(overlap) && overlap >= 0,
                   "--overlap must be a distance >= 0 or auto, got '", options.overlap, "'");
   return overlap;
+}
+
+std::optional<double> truncation_of(SolverOptions const& options) {
+  if (options.truncation == "off") return std::nullopt;
+  std::size_t used = 0;
+  double truncation = -1;
+  try {
+    truncation = std::stod(options.truncation, &used);
+  } catch (std::exception const&) {
+    used = 0;
+  }
+  KS_USER_REQUIRE(used > 0 && used == options.truncation.size() && truncation > 0 && truncation < 1,
+                  "--truncation must be a tolerance in (0, 1) or off, got '", options.truncation, "'");
+  return truncation;
 }
 
 char const* method_of(SolverOptions const& options) {

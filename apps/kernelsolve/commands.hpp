@@ -37,6 +37,8 @@ namespace kernelsolve::app {
 std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options);
 /// --overlap as a distance, or nothing for auto. \throws InvalidArgument for anything else.
 std::optional<double> overlap_of(SolverOptions const& options);
+/// --truncation as a tolerance in (0, 1), or nothing for off. \throws InvalidArgument for anything else.
+std::optional<double> truncation_of(SolverOptions const& options);
 
 /// The relative tolerance without --rtol: 1e-3 for float (what float32 products reach honestly, measured), 1e-10
 /// for double and mixed.

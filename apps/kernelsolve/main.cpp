@@ -87,6 +87,12 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
         ->capture_default_str();
   }
   command
+      .add_option("--truncation", options.truncation,
+                  "cutoff products (in the inner solves, and in predict): tiles of 64 sorted points skip the tiles "
+                  "the kernel reaches only below TOL k(0), TOL in (0, 1); residuals and verdicts still come from the "
+                  "full product (iterative refinement). off: full products")
+      ->capture_default_str();
+  command
       .add_option("--precision", options.precision,
                   "arithmetic: float, double, mixed (float32 kernel in the inner solves, float64 refinement: "
                   "float64 accuracy at about float32 cost), or auto (the demo: mixed; files: the points' own type)")

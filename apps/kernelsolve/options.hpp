@@ -32,6 +32,7 @@ struct SolverOptions {
   std::int64_t cell_points = SchwarzOptions{}.cell_points;  ///< --cell-points: Schwarz cells before the overlap
   std::string overlap = "auto";  ///< --overlap: the Schwarz cells' growth, a distance or "auto" (from the kernel)
   double inner_rtol = RefinementOptions{}.inner_relative_tolerance;  ///< --inner-rtol (mixed precision)
+  std::string truncation = "off";  ///< --truncation: the cutoff products' tolerance in (0, 1), or "off"
   std::string precision = "auto";  ///< "float", "double", "mixed", or "auto": the demo's mixed, a file's own type
   std::string report;              ///< --report file.json; empty: none
 };

@@ -7,6 +7,7 @@
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/gaussian.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
+#include <kernelsolve/kernels/kernel_reach.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/kernels/visit_kernel.hpp>
@@ -15,6 +16,9 @@
 #include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/operator/spatial_order.hpp>
+#include <kernelsolve/product/cutoff_pattern.hpp>
+#include <kernelsolve/product/cutoff_summary.hpp>
 #include <kernelsolve/product/kernel_gradient.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>  // its definitions: link kernelsolve::runtime

@@ -56,12 +56,10 @@ KernelSolver::KernelSolver(MPI_Comm comm, KernelSolverOptions const& options, st
                            int dimension)
     : options_(options) {
   auto const make = [&](auto const& kernel) {
-    return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha,
-                                            options.spatial_order);
+    return detail::make_kernel_solver_model(comm, kernel, local_points, dimension, options);
   };
   auto const make_mixed = [&](auto const& kernel) {
-    return detail::make_mixed_kernel_solver_model(comm, kernel, local_points, dimension, options.alpha,
-                                                  options.refinement, options.spatial_order);
+    return detail::make_mixed_kernel_solver_model(comm, kernel, local_points, dimension, options);
   };
   switch (options.precision) {
     case Precision::float32:
@@ -91,6 +89,10 @@ std::optional<PreconditionerChoice> KernelSolver::preconditioner_choice() const 
 
 std::optional<NystromSummary> KernelSolver::preconditioner_summary() const {
   return model_->preconditioner_summary();
+}
+
+std::optional<CutoffSummary> KernelSolver::cutoff_summary() const {
+  return model_->cutoff_summary();
 }
 
 std::optional<SchwarzSummary> KernelSolver::schwarz_summary() const {

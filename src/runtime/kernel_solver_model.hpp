@@ -18,6 +18,7 @@ class KernelSolver::Model {
   [[nodiscard]] virtual std::optional<PreconditionerChoice> preconditioner_choice() const = 0;
   [[nodiscard]] virtual std::optional<NystromSummary> preconditioner_summary() const = 0;
   [[nodiscard]] virtual std::optional<SchwarzSummary> schwarz_summary() const = 0;
+  [[nodiscard]] virtual std::optional<CutoffSummary> cutoff_summary() const = 0;
   virtual SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides,
                             int columns, std::vector<double>& coefficients, StoppingCriteria const& criteria,
                             SolveMonitor* monitor) = 0;
@@ -35,20 +36,20 @@ class KernelSolver::Model {
 
 namespace detail {
 
-/// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp); spatial_order: the operator's
-/// rows in the points' spatial order (operator/spatial_order.hpp), else in the caller's.
+/// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp) with the options' alpha, spatial
+/// order (operator/spatial_order.hpp) and truncation: with a truncation, iterative refinement in the kernel's
+/// precision around inner solves with the cutoff product (the true residual from the full one).
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                               std::vector<double> const& local_points, int dimension,
-                                                              double alpha, bool spatial_order);
+                                                              KernelSolverOptions const& options);
 
-/// The mixed-precision model for a float64 kernel functor type: refinement in double around float32 inner solves.
+/// The mixed-precision model for a float64 kernel functor type: refinement in double around float32 inner solves
+/// (with the cutoff product when the options truncate).
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                                     std::vector<double> const& local_points,
-                                                                    int dimension, double alpha,
-                                                                    RefinementOptions const& refinement,
-                                                                    bool spatial_order);
+                                                                    int dimension, KernelSolverOptions const& options);
 
 }  // namespace detail
 }  // namespace kernelsolve

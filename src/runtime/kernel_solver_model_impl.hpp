@@ -18,6 +18,8 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +61,26 @@ inline std::int64_t rows_of(Communicator const& comm, std::vector<double> const&
   return static_cast<std::int64_t>(values.size()) / columns;
 }
 
+/// The spatial order of `rows` row-major points (operator/spatial_order.hpp).
+inline std::vector<std::int64_t> permuted_rows(std::vector<double> const& points, int dimension, std::int64_t rows) {
+  std::vector<double> column_major(points.size());
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (int d = 0; d < dimension; ++d)
+      column_major[static_cast<std::size_t>(d * rows + i)] = points[static_cast<std::size_t>(i * dimension + d)];
+  return spatial_order(column_major.data(), rows, dimension);
+}
+
+/// The rows order[0], order[1], ... of a row-major array of `columns` columns.
+inline std::vector<double> gather_order(std::vector<double> const& values, int columns,
+                                        std::vector<std::int64_t> const& order) {
+  std::vector<double> ordered(order.size() * static_cast<std::size_t>(columns));
+  for (std::size_t k = 0; k < order.size(); ++k)
+    for (int j = 0; j < columns; ++j)
+      ordered[k * static_cast<std::size_t>(columns) + static_cast<std::size_t>(j)] =
+          values[static_cast<std::size_t>(order[k]) * static_cast<std::size_t>(columns) + static_cast<std::size_t>(j)];
+  return ordered;
+}
+
 /// The kernel functor of the same family in another precision: Gaussian<double> -> Gaussian<float>.
 template <class Kernel, class Scalar>
 struct kernel_in_precision;
@@ -68,34 +90,38 @@ struct kernel_in_precision<RadialKernel<Profile, T>, Scalar> {
 };
 
 /// \tparam Kernel      the kernel of the operator whose residual decides (the solution's precision).
-/// \tparam InnerKernel the same kernel in the precision of the inner solves (mixed precision: iterative refinement
-///                     with a float32 inner PCG and its Nystrom preconditioner), or Kernel itself (plain PCG).
-template <class Kernel, class InnerKernel = Kernel>
+/// \tparam InnerKernel the same kernel in the precision of the inner solves: float32 in mixed precision, else Kernel.
+/// \tparam Refined     iterative refinement around inner PCG solves (mixed precision, or a truncation: the inner
+///                     operator then computes the cutoff product, the outer one the full product), else plain PCG.
+template <class Kernel, class InnerKernel = Kernel, bool Refined = !std::is_same<Kernel, InnerKernel>::value>
 class KernelSolverModelFor final : public KernelSolver::Model {
  public:
   static constexpr bool mixed = !std::is_same<Kernel, InnerKernel>::value;
+  static_assert(Refined || !mixed, "mixed precision is iterative refinement");
   using Operator = DistributedOperator<Kernel>;
-  using InnerOperator = DistributedOperator<InnerKernel>;
+  using InnerOperator = std::conditional_t<Refined, DistributedOperator<InnerKernel>, Operator>;
   using Block = typename Operator::block_type;
-  using Solver = std::conditional_t<mixed, IterativeRefinement<Operator, InnerOperator>, ConjugateGradient<Operator>>;
+  using Solver = std::conditional_t<Refined, IterativeRefinement<Operator, InnerOperator>, ConjugateGradient<Operator>>;
 
   KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, InnerKernel const& inner_kernel,
-                       std::vector<double> const& local_points, int dimension, double alpha,
-                       RefinementOptions const& refinement, bool spatial_order)
-      : rows_(comm, local_points, dimension, spatial_order),
+                       std::vector<double> const& local_points, int dimension, KernelSolverOptions const& options,
+                       RefinementOptions const& refinement)
+      : rows_(comm, local_points, dimension, options.spatial_order),
         op_(comm, Kokkos::DefaultExecutionSpace(), kernel,
             block_from_rows<Block>("kernelsolve::KernelSolver::points", rows_.sorted_points(),
                                    static_cast<std::int64_t>(rows_.sorted_points().size()) / dimension, dimension),
-            static_cast<typename Kernel::value_type>(alpha)) {
+            static_cast<typename Kernel::value_type>(options.alpha)) {
     op_.record_timings(&timings_);
-    if constexpr (mixed) {
-      // The points once more, rounded to the inner precision: the inner solves evaluate the kernel there.
+    if constexpr (Refined) {
+      // The points once more (rounded to the inner precision): the inner solves evaluate the kernel there, with
+      // the cutoff product when the options truncate.
       inner_op_ = std::make_unique<InnerOperator>(
           comm, Kokkos::DefaultExecutionSpace(), inner_kernel,
           block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points",
                                                               rows_.sorted_points(), op_.local_rows(), op_.dimension()),
-          static_cast<typename InnerKernel::value_type>(alpha));
+          static_cast<typename InnerKernel::value_type>(options.alpha));
       inner_op_->record_timings(&timings_);
+      if (options.truncation) inner_op_->truncate(*options.truncation);
       solver_.emplace(op_, *inner_op_, refinement);
     } else {
       (void)inner_kernel, (void)refinement;
@@ -136,6 +162,10 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     return schwarz_->summary();
   }
 
+  [[nodiscard]] std::optional<CutoffSummary> cutoff_summary() const override {
+    return preconditioned_operator().cutoff_summary();
+  }
+
   SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides, int columns,
                     std::vector<double>& coefficients, StoppingCriteria const& criteria,
                     SolveMonitor* monitor) override {
@@ -167,11 +197,26 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     auto const& comm = op_.communicator();
     auto const c = sorted_block("kernelsolve::KernelSolver::coefficients", coefficients, columns, "the coefficients");
     auto const new_rows = rows_of(comm, new_points, op_.dimension(), "the new points");
-    auto const at =
-        block_from_rows<Block>("kernelsolve::KernelSolver::new_points", new_points, new_rows, op_.dimension());
+    std::optional<double> truncation;
+    if (auto const& cutoff = preconditioned_operator().cutoff_summary()) truncation.emplace(cutoff->truncation);
+    // The cutoff product's tiles are consecutive new points: in their spatial order, so that they are compact.
+    std::vector<std::int64_t> order;
+    bool const finite = std::all_of(new_points.begin(), new_points.end(), [](double v) { return std::isfinite(v); });
+    if (truncation && new_rows > 0 && finite) order = permuted_rows(new_points, op_.dimension(), new_rows);
+    auto const at = block_from_rows<Block>(
+        "kernelsolve::KernelSolver::new_points",
+        order.empty() ? new_points : gather_order(new_points, op_.dimension(), order), new_rows, op_.dimension());
     Block values("kernelsolve::KernelSolver::values", new_rows, columns);
-    kernelsolve::predict(op_, c, at, values);
-    return rows_from_block(values);
+    kernelsolve::predict(op_, c, at, values, truncation);
+    auto sorted_values = rows_from_block(values);
+    if (order.empty()) return sorted_values;
+    std::vector<double> user_values(sorted_values.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+      for (int j = 0; j < columns; ++j)
+        user_values[static_cast<std::size_t>(order[k]) * static_cast<std::size_t>(columns) +
+                    static_cast<std::size_t>(j)] =
+            sorted_values[k * static_cast<std::size_t>(columns) + static_cast<std::size_t>(j)];
+    return user_values;
   }
 
   [[nodiscard]] std::vector<double> gather_rows(std::vector<double> const& local, int columns) const override {
@@ -203,9 +248,9 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     return f(IdentityPreconditioner{});
   }
 
-  /// The operator the preconditioner approximates: the inner one (mixed precision) or the only one.
+  /// The operator the preconditioner approximates: the inner one (refinement) or the only one.
   InnerOperator const& preconditioned_operator() const {
-    if constexpr (mixed) {
+    if constexpr (Refined) {
       return *inner_op_;
     } else {
       return op_;
@@ -215,7 +260,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   PhaseTimings timings_;        ///< of both operators' work (the model is heap-allocated: its address is stable)
   SpatialRedistribution rows_;  ///< the caller's rows <-> the operator's (spatially sorted) rows
   Operator op_;
-  std::unique_ptr<InnerOperator> inner_op_;     ///< mixed precision only
+  std::unique_ptr<InnerOperator> inner_op_;     ///< refinement only
   std::optional<Solver> solver_;                ///< refers to op_ (and *inner_op_)
   std::optional<PreconditionerChoice> choice_;  ///< set by setup_preconditioner
   std::optional<NystromPreconditioner<InnerOperator>> nystrom_;
@@ -225,21 +270,27 @@ class KernelSolverModelFor final : public KernelSolver::Model {
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                               std::vector<double> const& local_points, int dimension,
-                                                              double alpha, bool spatial_order) {
-  return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, kernel, local_points, dimension, alpha,
-                                                        RefinementOptions{}, spatial_order);
+                                                              KernelSolverOptions const& options) {
+  if (!options.truncation) {
+    return std::make_unique<KernelSolverModelFor<Kernel>>(comm, kernel, kernel, local_points, dimension, options,
+                                                          options.refinement);
+  }
+  // Inner solves in the kernel's own precision: float64 ones can go much further than the float32 default allows.
+  auto refinement = options.refinement;
+  if constexpr (std::is_same<typename Kernel::value_type, double>::value)
+    refinement.inner_relative_tolerance = refinement.truncated_inner_relative_tolerance;
+  return std::make_unique<KernelSolverModelFor<Kernel, Kernel, true>>(comm, kernel, kernel, local_points, dimension,
+                                                                      options, refinement);
 }
 
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_mixed_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,
                                                                     std::vector<double> const& local_points,
-                                                                    int dimension, double alpha,
-                                                                    RefinementOptions const& refinement,
-                                                                    bool spatial_order) {
+                                                                    int dimension, KernelSolverOptions const& options) {
   using InnerKernel = typename kernel_in_precision<Kernel, float>::type;
   return std::make_unique<KernelSolverModelFor<Kernel, InnerKernel>>(
-      comm, kernel, InnerKernel::from_g(static_cast<float>(kernel.g)), local_points, dimension, alpha, refinement,
-      spatial_order);
+      comm, kernel, InnerKernel::from_g(static_cast<float>(kernel.g)), local_points, dimension, options,
+      options.refinement);
 }
 
 }  // namespace detail

@@ -3,6 +3,7 @@
 // writes for a given -march and count its packed and scalar floating-point instructions. Compiled with -S only
 // (never run), so it is checked for ISAs this machine does not have.
 #include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/product/cutoff_pattern.hpp>
 #include <kernelsolve/product/detail/row_gradient.hpp>
 #include <kernelsolve/product/detail/row_product.hpp>
 
@@ -28,7 +29,25 @@ template <class Kernel>
   using Scalar = typename Kernel::value_type;
   using Functor = kernelsolve::detail::RowProduct<dimension, columns, kernelsolve::detail::simd_lanes_v<Scalar>, Kernel,
                                                   Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>>;
-  Functor const functor{kernel, points, points, weights, out, 0, dimension, static_cast<int>(points.extent(0))};
+  Functor const functor{kernel, points, points,    weights,
+                        out,    0,      dimension, kernelsolve::detail::AllSources{static_cast<int>(points.extent(0))}};
+  for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
+}
+
+/// The same over the source ranges of a cutoff pattern (what DistributedOperator::apply runs, truncated or not).
+template <class Kernel>
+[[gnu::always_inline]] inline void tiled_product_rows(Kernel kernel, Block<typename Kernel::value_type> points,
+                                                      Block<typename Kernel::value_type> weights,
+                                                      Block<typename Kernel::value_type> out, int const* offsets,
+                                                      int const* begins, int const* ends, int tiles, int ranges) {
+  using Scalar = typename Kernel::value_type;
+  using Ranges = kernelsolve::detail::TileSourceRanges<Kokkos::HostSpace>;
+  using Functor = kernelsolve::detail::RowProduct<dimension, columns, kernelsolve::detail::simd_lanes_v<Scalar>, Kernel,
+                                                  Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>, Ranges>;
+  Ranges const source_ranges{Kokkos::View<int const*, Kokkos::HostSpace>(offsets, tiles + 1),
+                             Kokkos::View<int const*, Kokkos::HostSpace>(begins, ranges),
+                             Kokkos::View<int const*, Kokkos::HostSpace>(ends, ranges), 0, 0};
+  Functor const functor{kernel, points, points, weights, out, 0, dimension, source_ranges};
   for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
 }
 
@@ -56,6 +75,14 @@ template <class Kernel>
       Scalar const* points, Scalar const* weights, Scalar* out, int rows) {                                            \
     product_rows(kernelsolve::Kernel<Scalar>{Scalar(2)}, Block<Scalar>(const_cast<Scalar*>(points), rows, dimension),  \
                  Block<Scalar>(const_cast<Scalar*>(weights), rows, columns), Block<Scalar>(out, rows, columns));       \
+  }                                                                                                                    \
+  extern "C" __attribute__((noinline)) void ks_probe_tiled_##family##_##Scalar(                                        \
+      Scalar const* points, Scalar const* weights, Scalar* out, int rows, int const* offsets, int const* begins,       \
+      int const* ends, int ranges) {                                                                                   \
+    tiled_product_rows(kernelsolve::Kernel<Scalar>{Scalar(2)},                                                         \
+                       Block<Scalar>(const_cast<Scalar*>(points), rows, dimension),                                    \
+                       Block<Scalar>(const_cast<Scalar*>(weights), rows, columns), Block<Scalar>(out, rows, columns),  \
+                       offsets, begins, ends, (rows + 63) / 64, ranges);                                               \
   }                                                                                                                    \
   extern "C" __attribute__((noinline)) void ks_probe_gradient_##family##_##Scalar(                                     \
       Scalar const* points, Scalar const* u, Scalar* gradient, Scalar* parameter, int rows) {                          \

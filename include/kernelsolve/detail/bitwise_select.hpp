@@ -14,14 +14,14 @@ template <class Scalar>
 using bits_of_t = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
 
 template <class Scalar>
-inline bits_of_t<Scalar> to_bits(Scalar x) {
+[[gnu::always_inline]] inline bits_of_t<Scalar> to_bits(Scalar x) {
   bits_of_t<Scalar> bits;
   std::memcpy(&bits, &x, sizeof bits);
   return bits;
 }
 
 template <class Scalar>
-inline Scalar from_bits(bits_of_t<Scalar> bits) {
+[[gnu::always_inline]] inline Scalar from_bits(bits_of_t<Scalar> bits) {
   Scalar x;
   std::memcpy(&x, &bits, sizeof x);
   return x;
@@ -36,7 +36,7 @@ inline Scalar from_bits(bits_of_t<Scalar> bits) {
 /// a double comparison into a 64-bit integer has no SSE2 instruction. Subtractions, ands and shifts have one on
 /// every ISA.
 template <class Scalar>
-inline bits_of_t<Scalar> less_than_mask(Scalar a, Scalar b) {
+[[gnu::always_inline]] inline bits_of_t<Scalar> less_than_mask(Scalar a, Scalar b) {
   using Bits = bits_of_t<Scalar>;
   constexpr int sign_shift = 8 * sizeof(Scalar) - 1;
   constexpr Bits magnitude_bits = ~Bits(0) >> 1;
@@ -49,13 +49,13 @@ inline bits_of_t<Scalar> less_than_mask(Scalar a, Scalar b) {
 
 /// mask ? a : b bit by bit, for a mask of all ones or all zeros (less_than_mask).
 template <class Scalar>
-inline Scalar bitwise_select(bits_of_t<Scalar> mask, Scalar a, Scalar b) {
+[[gnu::always_inline]] inline Scalar bitwise_select(bits_of_t<Scalar> mask, Scalar a, Scalar b) {
   return from_bits<Scalar>((to_bits(a) & mask) | (to_bits(b) & ~mask));
 }
 
 /// a < b ? if_less : otherwise, branch-free (a < b as less_than_mask defines it).
 template <class Scalar>
-inline Scalar select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
+[[gnu::always_inline]] inline Scalar select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
   return bitwise_select(less_than_mask(a, b), if_less, otherwise);
 }
 

@@ -18,7 +18,7 @@ namespace detail {
 /// Below `lowest` nothing is clamped: what the formula gives there is replaced by 0 at the end. Why: every select
 /// on the way in sits on the critical path of the polynomial, and the loop is bound by that latency.
 template <bool ClampAbove>
-inline float vectorizable_exp_impl(float x) {
+[[gnu::always_inline]] inline float vectorizable_exp_impl(float x) {
   constexpr float lowest = -87.33654f;  // below: exp(x) < FLT_MIN, returned as 0
   constexpr float highest = 88.0f;      // keeps n <= 127, so 2^n stays finite
   float const clamped = ClampAbove ? select_if_less(highest, x, highest, x) : x;
@@ -44,7 +44,7 @@ inline float vectorizable_exp_impl(float x) {
 /// exp(x) for double, vectorizable: x = n ln2 + r, exp(r) = 1 + 2 r P(r^2) / (Q(r^2) - r P(r^2)) (Cephes Pade form).
 /// ClampAbove as for float.
 template <bool ClampAbove>
-inline double vectorizable_exp_impl(double x) {
+[[gnu::always_inline]] inline double vectorizable_exp_impl(double x) {
   constexpr double lowest = -708.3964185322641;  // below: exp(x) < DBL_MIN, returned as 0
   constexpr double highest = 709.0;              // keeps n <= 1023, so 2^n stays finite
   double const clamped = ClampAbove ? select_if_less(highest, x, highest, x) : x;
@@ -65,19 +65,19 @@ inline double vectorizable_exp_impl(double x) {
 }
 
 /// exp(x) for every x: exp(x) = 0 below the normal range, exp(88) / exp(709) above 88 / 709 (+inf included).
-inline float vectorizable_exp(float x) {
+[[gnu::always_inline]] inline float vectorizable_exp(float x) {
   return vectorizable_exp_impl<true>(x);
 }
-inline double vectorizable_exp(double x) {
+[[gnu::always_inline]] inline double vectorizable_exp(double x) {
   return vectorizable_exp_impl<true>(x);
 }
 
 /// exp(x) for x <= 0 or NaN, as the radial kernels need (exp(-u), u >= 0): one select fewer on the critical path.
 /// Equal to vectorizable_exp bit for bit there; x > 0 is not supported (above 88 / 709 the result is garbage).
-inline float vectorizable_exp_of_nonpositive(float x) {
+[[gnu::always_inline]] inline float vectorizable_exp_of_nonpositive(float x) {
   return vectorizable_exp_impl<false>(x);
 }
-inline double vectorizable_exp_of_nonpositive(double x) {
+[[gnu::always_inline]] inline double vectorizable_exp_of_nonpositive(double x) {
   return vectorizable_exp_impl<false>(x);
 }
 

@@ -3,6 +3,8 @@
 // Matern products ran 10-30 times slower than the Gaussian's). Host code only, like vectorizable_exp.
 // Method: the bit-level 1/sqrt estimate, Newton steps y <- y (3/2 - (x/2) y^2), then s = x y and one Newton step
 // s <- s + (x - s^2) y / 2 on sqrt itself. Accuracy: within 2 ulp of std::sqrt over the whole range (tested).
+// Always inlined (as vectorizable_exp): out of line they are a call in the loop, which then stays scalar, and GCC
+// stops inlining them by itself once a translation unit holds many product loops.
 #pragma once
 
 #include <kernelsolve/detail/bitwise_select.hpp>
@@ -14,7 +16,7 @@ namespace kernelsolve {
 namespace detail {
 
 /// sqrt(x) for float x >= 0 (NaN stays NaN; +inf gives sqrt(FLT_MAX)), vectorizable.
-inline float vectorizable_sqrt(float x) {
+[[gnu::always_inline]] inline float vectorizable_sqrt(float x) {
   constexpr float largest = std::numeric_limits<float>::max();
   // Subnormal x: the bit-level estimate needs a normal number, so scale by 2^48 and the root back by 2^-24.
   auto const subnormal = less_than_mask(x, std::numeric_limits<float>::min());
@@ -29,7 +31,7 @@ inline float vectorizable_sqrt(float x) {
 }
 
 /// sqrt(x) for double x >= 0 (NaN stays NaN; +inf gives sqrt(DBL_MAX)), vectorizable.
-inline double vectorizable_sqrt(double x) {
+[[gnu::always_inline]] inline double vectorizable_sqrt(double x) {
   constexpr double largest = std::numeric_limits<double>::max();
   // Subnormal x: scaled by 2^108, the root back by 2^-54.
   auto const subnormal = less_than_mask(x, std::numeric_limits<double>::min());

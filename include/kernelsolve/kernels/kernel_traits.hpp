@@ -34,4 +34,21 @@ template <class Kernel>
 struct has_parameter_derivative<Kernel, std::void_t<decltype(std::declval<Kernel const&>().parameter_derivative(
                                             std::declval<typename Kernel::value_type>()))>> : is_kernel<Kernel> {};
 
+/// \brief True when Kernel declares `static constexpr bool decreasing_with_distance = true`: k(r2) >= 0 and
+/// non-increasing in r2, so that k(min r2) bounds it over any two boxes (what cutoff products need to skip a tile).
+template <class Kernel, class = void>
+struct is_decreasing_kernel : std::false_type {};
+
+template <class Kernel>
+struct is_decreasing_kernel<Kernel, std::enable_if_t<Kernel::decreasing_with_distance>> : is_kernel<Kernel> {};
+
+/// \brief True when Kernel provides `value_type support_radius() const`: k(r2) = 0 for r2 >= support_radius()^2 (a
+/// compactly supported kernel such as Wendland's), so that cutoff products that skip beyond it are exact.
+template <class Kernel, class = void>
+struct has_support_radius : std::false_type {};
+
+template <class Kernel>
+struct has_support_radius<Kernel, std::void_t<decltype(std::declval<Kernel const&>().support_radius())>>
+    : is_kernel<Kernel> {};
+
 }  // namespace kernelsolve

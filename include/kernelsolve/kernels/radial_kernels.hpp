@@ -14,12 +14,15 @@
 
 namespace kernelsolve {
 
+// Everything here is force-inlined: a kernel's call left out of line in a product loop keeps that loop scalar, and
+// GCC's own inlining stops short of the profiles' helpers once a translation unit holds many loops.
+
 namespace detail {
 
 /// exp(x) for x <= 0 (every profile takes exp of minus something >= 0): the vectorizable one on host spaces (libm's
 /// exp blocks vectorization), the native one on devices.
 template <class Scalar>
-KOKKOS_INLINE_FUNCTION Scalar radial_exp(Scalar x) {
+KOKKOS_FORCEINLINE_FUNCTION Scalar radial_exp(Scalar x) {
 #if KS_DEVICE_COMPILATION_PASS
   return kmath::exp(x);
 #else
@@ -30,7 +33,7 @@ KOKKOS_INLINE_FUNCTION Scalar radial_exp(Scalar x) {
 /// sqrt(x), x >= 0: the vectorizable one on host spaces (std::sqrt's errno path blocks vectorization), the native
 /// one on devices.
 template <class Scalar>
-KOKKOS_INLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
+KOKKOS_FORCEINLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
 #if KS_DEVICE_COMPILATION_PASS
   return kmath::sqrt(x);
 #else
@@ -41,7 +44,7 @@ KOKKOS_INLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
 /// a < b ? if_less : otherwise: branch-free on host spaces (a ?: there keeps the loop from vectorizing on ISAs
 /// without masked instructions, see bitwise_select.hpp), a plain ?: on devices.
 template <class Scalar>
-KOKKOS_INLINE_FUNCTION Scalar radial_select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
+KOKKOS_FORCEINLINE_FUNCTION Scalar radial_select_if_less(Scalar a, Scalar b, Scalar if_less, Scalar otherwise) {
 #if KS_DEVICE_COMPILATION_PASS
   return a < b ? if_less : otherwise;
 #else
@@ -55,11 +58,11 @@ struct GaussianProfile {
   static constexpr KernelFamily family = KernelFamily::gaussian;
   // phi = exp(-u)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     return radial_exp(-u);
   }
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     return -radial_exp(-u);
   }
 };
@@ -68,14 +71,14 @@ struct LaplacianProfile {
   static constexpr KernelFamily family = KernelFamily::laplacian;
   // phi = exp(-sqrt(u))
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     return radial_exp(-radial_sqrt(u));
   }
   // dphi/du = -exp(-sqrt(u)) / (2 sqrt(u)), unbounded at u = 0 where k has a cusp. There 0 is returned: a pair of
   // coinciding points then contributes nothing to dL/dx (the subgradient's centre, since 2 (x - y) = 0 multiplies
   // it) and the exact 0 to dk/dg = r2 dphi/du.
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     Scalar const root = radial_sqrt(u);
     return radial_select_if_less(Scalar(0), u, -radial_exp(-root) / (Scalar(2) * root), Scalar(0));
   }
@@ -85,13 +88,13 @@ struct Matern32Profile {
   static constexpr KernelFamily family = KernelFamily::matern32;
   // phi = (1 + s) exp(-s), s = sqrt(3 u)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     Scalar const s = radial_sqrt(Scalar(3) * u);
     return (Scalar(1) + s) * radial_exp(-s);
   }
   // dphi/du = (-s exp(-s)) (3 / (2 s)) = -(3/2) exp(-s): bounded, so Matern 3/2 is differentiable everywhere.
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     return Scalar(-1.5) * radial_exp(-radial_sqrt(Scalar(3) * u));
   }
 };
@@ -100,13 +103,13 @@ struct Matern52Profile {
   static constexpr KernelFamily family = KernelFamily::matern52;
   // phi = (1 + s + s^2 / 3) exp(-s), s = sqrt(5 u)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     Scalar const s = radial_sqrt(Scalar(5) * u);
     return (Scalar(1) + s + s * s / Scalar(3)) * radial_exp(-s);
   }
   // dphi/du = (-(s / 3)(1 + s) exp(-s)) (5 / (2 s)) = -(5/6)(1 + s) exp(-s)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     Scalar const s = radial_sqrt(Scalar(5) * u);
     return Scalar(-5) / Scalar(6) * (Scalar(1) + s) * radial_exp(-s);
   }
@@ -116,11 +119,11 @@ struct CauchyProfile {
   static constexpr KernelFamily family = KernelFamily::cauchy;
   // phi = 1 / (1 + u)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     return Scalar(1) / (Scalar(1) + u);
   }
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     Scalar const inverse = Scalar(1) / (Scalar(1) + u);
     return -inverse * inverse;
   }
@@ -130,12 +133,12 @@ struct InverseMultiquadricProfile {
   static constexpr KernelFamily family = KernelFamily::inverse_multiquadric;
   // phi = 1 / sqrt(1 + u)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar value(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar value(Scalar u) {
     return Scalar(1) / radial_sqrt(Scalar(1) + u);
   }
   // dphi/du = -(1/2) (1 + u)^(-3/2)
   template <class Scalar>
-  KOKKOS_INLINE_FUNCTION static Scalar slope(Scalar u) {
+  KOKKOS_FORCEINLINE_FUNCTION static Scalar slope(Scalar u) {
     Scalar const inverse_root = Scalar(1) / radial_sqrt(Scalar(1) + u);
     return Scalar(-0.5) * inverse_root * inverse_root * inverse_root;
   }
@@ -154,6 +157,8 @@ struct RadialKernel {
   using value_type = Scalar;
   using profile_type = Profile;
   static constexpr KernelFamily family = Profile::family;
+  /// Every profile is positive and decreasing in u = g r2 (cutoff products bound a tile by k at its nearest point).
+  static constexpr bool decreasing_with_distance = true;
 
   /// The inverse squared length scale g > 0 (its relation to sigma depends on the family: g_from_sigma).
   Scalar g;
@@ -171,17 +176,17 @@ struct RadialKernel {
   }
 
   /// k(r2) = phi(g r2)
-  KOKKOS_INLINE_FUNCTION Scalar operator()(Scalar squared_distance) const {
+  KOKKOS_FORCEINLINE_FUNCTION Scalar operator()(Scalar squared_distance) const {
     return Profile::value(g * squared_distance);
   }
 
   /// dk/d(r2) = g phi'(g r2)
-  KOKKOS_INLINE_FUNCTION Scalar derivative(Scalar squared_distance) const {
+  KOKKOS_FORCEINLINE_FUNCTION Scalar derivative(Scalar squared_distance) const {
     return g * Profile::slope(g * squared_distance);
   }
 
   /// dk/dg = r2 phi'(g r2)
-  KOKKOS_INLINE_FUNCTION Scalar parameter_derivative(Scalar squared_distance) const {
+  KOKKOS_FORCEINLINE_FUNCTION Scalar parameter_derivative(Scalar squared_distance) const {
     return squared_distance * Profile::slope(g * squared_distance);
   }
 };

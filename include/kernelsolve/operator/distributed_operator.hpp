@@ -12,7 +12,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +98,8 @@ class DistributedOperator {
     points_ = block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::points"),
                          partition_.global_rows(), dimension);
     allgather_rows(local_host, points_);
+    // The full product as the pattern of one range of all sources per tile: one product loop for both.
+    pattern_ = make_full_pattern<MemorySpace>(first_row(), local_rows(), partition_.global_rows());
   }
 
   /// \brief out = (K + ridge I) in, on this rank's rows (collective).
@@ -113,7 +117,7 @@ class DistributedOperator {
     allgather_rows(in, gathered_);
     {
       ScopedPhase timed(timings(), Phase::kernel_product);
-      kernel_product(space_, kernel_, local_points(), points_, gathered_, out);
+      kernel_product(space_, kernel_, local_points(), points_, gathered_, out, pattern_);
     }
     // out += ridge * in
     ScopedPhase timed(timings(), Phase::vector_updates);
@@ -125,6 +129,34 @@ class DistributedOperator {
           for (int c = 0; c < columns; ++c) out(i, c) += ridge * in(i, c);
         });
   }
+
+  /// \brief From now on apply() computes the cutoff product (cutoff_pattern.hpp): K_cutoff + ridge I, where each
+  /// tile of 64 consecutive points skips the tiles that the kernel reaches only below truncation k(0) (collective;
+  /// host work O((N / 64)^2 / ranks)). K_cutoff is symmetric, ||K - K_cutoff||_2 <= cutoff_summary()->dropped_row_sum,
+  /// and exact for a kernel beyond its support_radius(). Sort the points spatially first (spatial_order.hpp): tiles
+  /// of scattered rows have large boxes and skip little. Results stay the same on every rank count.
+  /// \throws InvalidArgument (on every rank) for a truncation outside (0, 1).
+  void truncate(double truncation) {
+    detail::ProfilingRegion region("kernelsolve::DistributedOperator::truncate");
+    communicator_.throw_if_any_rank_failed(
+        !(truncation > 0 && truncation < 1),
+        detail::concatenate("kernelsolve::DistributedOperator::truncate: the truncation tolerance must be in (0, 1), "
+                            "got ",
+                            truncation));
+    pattern_ = make_cutoff_pattern<MemorySpace>(kernel_, points_, first_row(), local_rows(), points_, truncation);
+    auto summary = pattern_.summary();
+    auto const dropped = communicator_.gather_from_all(std::vector<double>{summary.dropped_row_sum});
+    summary.dropped_row_sum = *std::max_element(dropped.begin(), dropped.end());
+    std::int64_t counts[3] = {summary.kept_pairs, summary.pairs, summary.source_ranges};
+    communicator_.sum_in_place(counts, 3);
+    summary.kept_pairs = counts[0];
+    summary.pairs = counts[1];
+    summary.source_ranges = counts[2];
+    cutoff_summary_ = summary;
+  }
+
+  /// The cutoff of apply() over all ranks (truncate), or nothing for the full product.
+  [[nodiscard]] std::optional<CutoffSummary> const& cutoff_summary() const { return cutoff_summary_; }
 
   /// \brief global(:, c) = all ranks' local(:, c) blocks in rank order (collective; one MPI_Allgatherv per column).
   /// \param local local_rows() x C, column-major.  \param global global_rows() x C, column-major.
@@ -234,6 +266,8 @@ class DistributedOperator {
   RowPartition partition_ = RowPartition::balanced(1, 1);
   block_type points_;
   mutable block_type gathered_;
+  CutoffPattern<MemorySpace> pattern_ = make_full_pattern<MemorySpace>(0, 0, 0);  ///< of apply(), this rank's rows
+  std::optional<CutoffSummary> cutoff_summary_;                                   ///< over all ranks, when truncated
   /// Host staging of allgather_rows when MPI cannot access MemorySpace (unused otherwise).
   mutable host_block_type staging_local_;
   mutable host_block_type staging_global_;

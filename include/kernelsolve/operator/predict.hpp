@@ -11,6 +11,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
+#include <optional>
 
 namespace kernelsolve {
 
@@ -19,16 +20,19 @@ namespace kernelsolve {
 /// The kernel ridge regression / GP mean / RBF interpolant at M new points: K(x_new, x) c, matrix-free. Each rank
 /// passes its own rows of the new points (any split, also empty) and of the coefficients (op's partition); the
 /// coefficients are gathered once (O(N Dv) per rank) and every rank computes its rows of the values. The ridge of
-/// `op` plays no part (x_new are not the points).
+/// `op` plays no part (x_new are not the points). A truncated `op` (DistributedOperator::truncate) predicts with the
+/// cutoff product at the same truncation, tiles of 64 new points in the order given: pass them spatially sorted.
 /// \param coefficients op.local_rows() x Dv, this rank's rows of c (e.g. the solution of conjugate_gradient).
 /// \param new_points   this rank's M_r x D new points, in op's memory space, any layout.
 /// \param values       M_r x Dv, overwritten.
 /// \throws InvalidArgument (on every rank) when D, Dv or the row counts disagree, or when the new
 ///         points hold NaN or Inf.
+/// \param truncation   the cutoff product at this truncation (cutoff_pattern.hpp) instead of op's own (none: op's).
 template <class Kernel, class ExecutionSpace, class MemorySpace, class NewPoints, class Values>
 void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
              typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& coefficients,
-             NewPoints const& new_points, Values const& values) {
+             NewPoints const& new_points, Values const& values,
+             std::optional<double> const& truncation = std::nullopt) {
   static_assert(Kokkos::is_view<NewPoints>::value && NewPoints::rank == 2,
                 "predict: new_points must be a rank-2 Kokkos::View (rows x D)");
   detail::ProfilingRegion region("kernelsolve::predict");
@@ -48,14 +52,26 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
                   "the coefficients must have the same number of columns Dv on every rank");
   comm.throw_if_any_rank_failed(detail::count_non_finite(op.space(), new_points) > 0,
                                 "kernelsolve::predict: the new points contain NaN or Inf values");
+  comm.throw_if_any_rank_failed(
+      truncation && !(*truncation > 0 && *truncation < 1),
+      detail::concatenate("kernelsolve::predict: the truncation tolerance must be in (0, 1), got ",
+                          truncation ? *truncation : 0.0));
 
   typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type all_coefficients(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::predict::coefficients"), op.global_rows(),
       coefficients.extent(1));
   op.allgather_rows(coefficients, all_coefficients);
+  if (new_points.extent(0) == 0) return;
+  auto const count = static_cast<std::int64_t>(new_points.extent(0));
+  // The full product is the pattern of all sources (the operator's one product loop, see apply).
+  auto pattern = make_full_pattern<MemorySpace>(0, count, op.global_rows());
+  if constexpr (is_decreasing_kernel<Kernel>::value || has_support_radius<Kernel>::value) {
+    double const cut = truncation ? *truncation : op.cutoff_summary() ? op.cutoff_summary()->truncation : 0.0;
+    // Tiles of the new points in their given order.
+    if (cut > 0) pattern = make_cutoff_pattern<MemorySpace>(op.kernel(), new_points, op.points(), cut);
+  }
   ScopedPhase timed(op.timings(), Phase::kernel_product);
-  if (new_points.extent(0) > 0)
-    kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values);
+  kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values, pattern);
 }
 
 }  // namespace kernelsolve

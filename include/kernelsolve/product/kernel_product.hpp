@@ -5,6 +5,7 @@
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/product/cutoff_pattern.hpp>
 #include <kernelsolve/product/detail/row_product.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -26,20 +27,9 @@ constexpr void check_product_operand() {
                 "kernel_product: the Views must be accessible from the execution space");
 }
 
-}  // namespace detail
-
-/// \brief out(i, c) = sum_j k(|targets(i, :) - sources(j, :)|^2) weights(j, c): the kernel matrix K(targets, sources)
-/// times weights, computed matrix-free on the execution space instance `space` (asynchronous, like Kokkos kernels).
-///
-/// \param space   execution space instance the loop runs on (the user's stream/instance).
-/// \param kernel  a kernel functor (see kernel_traits.hpp), e.g. Gaussian<float>::from_sigma(0.1).
-/// \param targets M x D points x_i.      \param sources N x D points y_j.
-/// \param weights N x Dv weights b_j.    \param out     M x Dv result (overwritten).
-/// Any Kokkos layout works; LayoutLeft sources and weights (contiguous per coordinate) are the fastest on CPUs.
-/// \throws DimensionMismatch when extents disagree, InvalidArgument when D or Dv is 0 or a size exceeds int.
+/// The compile-time and run-time checks of kernel_product's arguments.
 template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
-void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
-                    Weights const& weights, Out const& out) {
+void check_product_arguments(Targets const& targets, Sources const& sources, Weights const& weights, Out const& out) {
   static_assert(Kokkos::is_execution_space<ExecutionSpace>::value,
                 "kernel_product: the first argument must be a Kokkos execution space instance");
   static_assert(is_kernel<Kernel>::value,
@@ -59,9 +49,42 @@ void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets c
   constexpr auto int_max = static_cast<std::size_t>(std::numeric_limits<int>::max());
   KS_USER_REQUIRE(targets.extent(0) <= int_max && sources.extent(0) <= int_max, "at most ", int_max,
                   " targets and sources per call, got ", targets.extent(0), " and ", sources.extent(0));
+}
 
+}  // namespace detail
+
+/// \brief out(i, c) = sum_j k(|targets(i, :) - sources(j, :)|^2) weights(j, c): the kernel matrix K(targets, sources)
+/// times weights, computed matrix-free on the execution space instance `space` (asynchronous, like Kokkos kernels).
+///
+/// \param space   execution space instance the loop runs on (the user's stream/instance).
+/// \param kernel  a kernel functor (see kernel_traits.hpp), e.g. Gaussian<float>::from_sigma(0.1).
+/// \param targets M x D points x_i.      \param sources N x D points y_j.
+/// \param weights N x Dv weights b_j.    \param out     M x Dv result (overwritten).
+/// Any Kokkos layout works; LayoutLeft sources and weights (contiguous per coordinate) are the fastest on CPUs.
+/// \throws DimensionMismatch when extents disagree, InvalidArgument when D or Dv is 0 or a size exceeds int.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
+void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                    Weights const& weights, Out const& out) {
+  detail::check_product_arguments<ExecutionSpace, Kernel>(targets, sources, weights, out);
   detail::ProfilingRegion region("kernelsolve::kernel_product");
   detail::row_product(space, kernel, targets, sources, weights, out);
+}
+
+/// \brief The cutoff product: kernel_product over only the source tiles that `pattern` keeps for each target tile
+/// (cutoff_pattern.hpp), i.e. out = K_cutoff weights with |(K - K_cutoff) weights|_i <= dropped_row_sum max |w_j|,
+/// exactly K weights for a compactly supported kernel. The same bits on any split of the pattern's rows.
+/// \param pattern make_cutoff_pattern(kernel, ..., sources, truncation) for these targets and sources.
+/// \throws as kernel_product, and DimensionMismatch when the pattern was made for other row counts.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out, class MemorySpace>
+void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                    Weights const& weights, Out const& out, CutoffPattern<MemorySpace> const& pattern) {
+  static_assert(Kokkos::SpaceAccessibility<ExecutionSpace, MemorySpace>::accessible,
+                "kernel_product: the cutoff pattern must be accessible from the execution space");
+  detail::check_product_arguments<ExecutionSpace, Kernel>(targets, sources, weights, out);
+  KS_REQUIRE_EQUAL_EXTENTS("targets.extent(0)", targets.extent(0), "pattern.rows()", pattern.rows());
+  KS_REQUIRE_EQUAL_EXTENTS("sources.extent(0)", sources.extent(0), "pattern.source_rows()", pattern.source_rows());
+  detail::ProfilingRegion region("kernelsolve::kernel_product::cutoff");
+  detail::row_product(space, kernel, targets, sources, weights, out, pattern.source_ranges());
 }
 
 /// \brief kernel_product on a default-constructed instance of the Views' execution space.

@@ -5,6 +5,7 @@
 
 #include <kernelsolve/kernels/kernel_family.hpp>
 #include <kernelsolve/operator/phase_timings.hpp>
+#include <kernelsolve/product/cutoff_summary.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
@@ -64,7 +65,14 @@ struct KernelSolverOptions {
   /// region (Schwarz blocks factored once, not on every rank that holds a few of their points). Arrays in and out
   /// stay in the caller's order and split; results are the same on every rank count either way.
   bool spatial_order = true;
-  RefinementOptions refinement{};          ///< for Precision::mixed
+  /// Cutoff products (product/cutoff_pattern.hpp) in the solves: each tile of 64 sorted points skips the tiles the
+  /// kernel reaches only below truncation k(0), in (0, 1). Off by default. The solves are then iterative
+  /// refinement: inner PCG with the cutoff product (float32 in mixed precision, else the precision's own), the
+  /// residual and every verdict from the full product, so a converged column meets its tolerance for the untruncated
+  /// system. Predictions use the cutoff product at the same truncation.
+  std::optional<double> truncation;
+  /// For Precision::mixed; with a truncation in float64, inner solves to truncated_inner_relative_tolerance.
+  RefinementOptions refinement{};
   NystromRoundMonitor on_nystrom_round{};  ///< optional: progress of the setup
 };
 
@@ -102,6 +110,8 @@ class KernelSolver {
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const;
   /// What the Schwarz setup built; nothing when no Schwarz preconditioner was set up.
   [[nodiscard]] std::optional<SchwarzSummary> schwarz_summary() const;
+  /// What the cutoff product of the inner solves keeps and the bound on what it drops; nothing without truncation.
+  [[nodiscard]] std::optional<CutoffSummary> cutoff_summary() const;
 
   /// \brief c = (K + alpha I)^{-1} b for `columns` right-hand sides (this rank's rows x columns, row-major).
   SolveResult solve(std::vector<double> const& right_hand_sides, int columns, std::vector<double>& coefficients,

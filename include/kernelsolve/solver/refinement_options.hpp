@@ -10,6 +10,9 @@ struct RefinementOptions {
   /// gains at a few 1e-4 anyway: on the seed problem 3e-4 reaches 1e-10 in 3 outer steps (17 inner iterations
   /// with the Nystrom preconditioner), 1e-3 in 4 (19), 1e-4 in 3 (17).
   double inner_relative_tolerance = 3e-4;
+  /// The same for inner solves in float64 with a truncated operator (KernelSolverOptions::truncation): they can go
+  /// much further than float32 ones, and each outer step costs one full product, so one or two steps should do.
+  double truncated_inner_relative_tolerance = 1e-8;
 };
 
 }  // namespace kernelsolve

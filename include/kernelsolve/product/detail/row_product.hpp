@@ -12,32 +12,56 @@
 namespace kernelsolve {
 namespace detail {
 
-/// sums[w] = sum_{j < count} term_w(j), where body(j, terms) writes the Width terms of source j. Sources are taken
-/// Lanes at a time into independent partial sums: no dependency between lanes, so the compiler vectorizes them. The
-/// order of the additions depends only on count, so equal inputs give equal bits on any partition of the rows.
+/// partial[w][lane] += term_w(j) for the sources j in [begin, end), where body(j, terms) writes the Width terms of
+/// source j. Sources are taken Lanes at a time into independent partial sums: no dependency between lanes, so the
+/// compiler vectorizes them. Source j goes to lane (j - begin) % Lanes, the sources of a lane in increasing order:
+/// with begin a multiple of Lanes that is lane j % Lanes, whatever ranges the sources are split into. The order of
+/// the additions depends only on begin and end, so equal inputs give equal bits on any partition of the rows.
 /// Force-inlined: Clang otherwise keeps it as a call of its own, so the loop is not where the row functor is.
 template <int Lanes, class Scalar, int Width, class Body>
-KOKKOS_FORCEINLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
-  Scalar partial[Width][Lanes] = {};
-  int const blocked_count = count - count % Lanes;
-  for (int block = 0; block < blocked_count; block += Lanes) {
+KOKKOS_FORCEINLINE_FUNCTION void accumulate_lanes(int begin, int end, Body const& body,
+                                                  Scalar (&partial)[Width][Lanes]) {
+  int const blocked_end = end - (end - begin) % Lanes;
+  for (int block = begin; block < blocked_end; block += Lanes) {
     for (int lane = 0; lane < Lanes; ++lane) {
       Scalar terms[Width];
       body(block + lane, terms);
       for (int w = 0; w < Width; ++w) partial[w][lane] += terms[w];
     }
   }
-  for (int j = blocked_count; j < count; ++j) {
+  for (int j = blocked_end; j < end; ++j) {
     Scalar terms[Width];
     body(j, terms);
-    for (int w = 0; w < Width; ++w) partial[w][j - blocked_count] += terms[w];
+    for (int w = 0; w < Width; ++w) partial[w][j - blocked_end] += terms[w];
   }
+}
+
+/// sums[w] = sum over the lanes of partial[w], in lane order.
+template <int Lanes, class Scalar, int Width>
+KOKKOS_FORCEINLINE_FUNCTION void sum_lanes(Scalar const (&partial)[Width][Lanes], Scalar (&sums)[Width]) {
   for (int w = 0; w < Width; ++w) {
     Scalar sum = 0;
     for (int lane = 0; lane < Lanes; ++lane) sum += partial[w][lane];
     sums[w] = sum;
   }
 }
+
+/// sums[w] = sum_{j < count} term_w(j), where body(j, terms) writes the Width terms of source j (accumulate_lanes).
+template <int Lanes, class Scalar, int Width, class Body>
+KOKKOS_FORCEINLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
+  Scalar partial[Width][Lanes] = {};
+  accumulate_lanes<Lanes>(0, count, body, partial);
+  sum_lanes<Lanes>(partial, sums);
+}
+
+/// The sources a row of the product reduces over: all of them, [0, count).
+struct AllSources {
+  int count;
+  template <class Function>
+  KOKKOS_FORCEINLINE_FUNCTION void for_each_range(int /*row*/, Function const& function) const {
+    function(0, count);
+  }
+};
 
 /// target[d] = targets(i, d) when the dimension is a compile-time constant (else the distance reads targets).
 template <int Dimension, class Targets, class Scalar>
@@ -74,9 +98,12 @@ inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> 
 /// Right-hand-side columns reduced together: each needs Lanes registers, so four keep the loop in registers.
 inline constexpr int max_columns_per_pass = 4;
 
-/// out(i, first_column + c) = sum_j k(|x_i - y_j|^2) w(j, first_column + c) for c < Columns, one row i per call.
-/// Dimension > 0 fixes D at compile time (the inner distance loop unrolls); 0 reads it at run time.
-template <int Dimension, int Columns, int Lanes, class Kernel, class Targets, class Sources, class Weights, class Out>
+/// out(i, first_column + c) = sum_j k(|x_i - y_j|^2) w(j, first_column + c) for c < Columns, one row i per call,
+/// over the sources j of the ranges that source_ranges.for_each_range(i, f) hands to f(begin, end): AllSources, or
+/// the tiles a cutoff product keeps (cutoff_pattern.hpp). Dimension > 0 fixes D at compile time (the inner distance
+/// loop unrolls); 0 reads it at run time.
+template <int Dimension, int Columns, int Lanes, class Kernel, class Targets, class Sources, class Weights, class Out,
+          class SourceRanges = AllSources>
 struct RowProduct {
   using scalar_type = typename Kernel::value_type;
 
@@ -87,20 +114,24 @@ struct RowProduct {
   Out out;
   int first_column;
   int dimension;
-  int source_count;
+  SourceRanges source_ranges;
 
   // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
   KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
+    scalar_type partial[Columns][Lanes] = {};
+    source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
+      accumulate_lanes<Lanes>(
+          begin, end,
+          [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
+            scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
+            for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
+          },
+          partial);
+    });
     scalar_type sums[Columns];
-    lane_blocked_sum<Lanes>(
-        source_count,
-        [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
-          scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
-          for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
-        },
-        sums);
+    sum_lanes<Lanes>(partial, sums);
     for (int c = 0; c < Columns; ++c) out(i, first_column + c) = sums[c];
   }
 };
@@ -131,27 +162,35 @@ void dispatch_dimension(int dimension, Body&& body) {
   }
 }
 
-/// out = K(targets, sources) weights, in passes of up to max_columns_per_pass weight columns.
-template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
+/// out = K(targets, sources) weights over the sources that source_ranges keeps per row (RowProduct), in passes of up
+/// to max_columns_per_pass weight columns.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out,
+          class SourceRanges>
 void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
-                 Weights const& weights, Out const& out) {
+                 Weights const& weights, Out const& out, SourceRanges const& source_ranges) {
   using scalar_type = typename Kernel::value_type;
   constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
-  int const source_count = static_cast<int>(sources.extent(0));
   dispatch_dimension(dimension, [&](auto dimension_constant) {
     for (int first_column = 0; first_column < column_count; first_column += max_columns_per_pass) {
       dispatch_count<max_columns_per_pass>(column_count - first_column, [&](auto columns_constant) {
         using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, lanes,
-                                   Kernel, Targets, Sources, Weights, Out>;
+                                   Kernel, Targets, Sources, Weights, Out, SourceRanges>;
         Kokkos::parallel_for("kernelsolve::kernel_product::rows",
                              Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
-                             Functor{kernel, targets, sources, weights, out, first_column, dimension, source_count});
+                             Functor{kernel, targets, sources, weights, out, first_column, dimension, source_ranges});
       });
     }
   });
+}
+
+/// out = K(targets, sources) weights over all sources.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out>
+void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                 Weights const& weights, Out const& out) {
+  row_product(space, kernel, targets, sources, weights, out, AllSources{static_cast<int>(sources.extent(0))});
 }
 
 }  // namespace detail
