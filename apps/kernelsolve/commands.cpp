@@ -126,30 +126,35 @@ std::optional<std::int64_t> nystrom_rank_of(SolverOptions const& options) {
   return static_cast<std::int64_t>(rank);
 }
 
+namespace {
+
+/// The whole of `text` as a number, or nothing when it is not one (or has more after it).
+std::optional<double> whole_number(std::string const& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (std::exception const&) {
+    return std::nullopt;
+  }
+  if (used == 0 || used != text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
 std::optional<double> overlap_of(SolverOptions const& options) {
   if (options.overlap == "auto") return std::nullopt;
-  std::size_t used = 0;
-  double overlap = -1;
-  try {
-    overlap = std::stod(options.overlap, &used);
-  } catch (std::exception const&) {
-    used = 0;
-  }
-  KS_USER_REQUIRE(used > 0 && used == options.overlap.size() && std::isfinite(overlap) && overlap >= 0,
+  auto const overlap = whole_number(options.overlap);
+  KS_USER_REQUIRE(overlap && std::isfinite(*overlap) && *overlap >= 0,
                   "--overlap must be a distance >= 0 or auto, got '", options.overlap, "'");
   return overlap;
 }
 
 std::optional<double> truncation_of(SolverOptions const& options) {
   if (options.truncation == "off") return std::nullopt;
-  std::size_t used = 0;
-  double truncation = -1;
-  try {
-    truncation = std::stod(options.truncation, &used);
-  } catch (std::exception const&) {
-    used = 0;
-  }
-  KS_USER_REQUIRE(used > 0 && used == options.truncation.size() && truncation > 0 && truncation < 1,
+  auto const truncation = whole_number(options.truncation);
+  KS_USER_REQUIRE(truncation && *truncation > 0 && *truncation < 1,
                   "--truncation must be a tolerance in (0, 1) or off, got '", options.truncation, "'");
   return truncation;
 }

@@ -120,6 +120,17 @@ inline std::vector<double> column_major(reference::HostMatrix const& points) {
   return values;
 }
 
+/// This rank's rows of `all` on an uneven split over comm (rank r starts at N r^2 / P^2), row-major: what the
+/// run-time facade takes, in a split unlike the balanced one.
+inline std::vector<double> uneven_rows(reference::HostMatrix const& all, MPI_Comm comm) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  auto const start = [&](int r) { return all.rows * r * r / (size * size); };
+  return std::vector<double>(all.values.begin() + start(rank) * all.columns,
+                             all.values.begin() + start(rank + 1) * all.columns);
+}
+
 /// max |a - b| / max |b|.
 inline double max_relative_difference(reference::HostMatrix const& a, reference::HostMatrix const& b) {
   double difference = 0, scale = 0;

@@ -24,6 +24,7 @@ namespace {
 using kernelsolve::KernelSolver;
 using kernelsolve::KernelSolverOptions;
 using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::uneven_rows;
 using Operator = kernelsolve::DistributedOperator<kernelsolve::Gaussian<double>>;
 
 /// N uniform points of the unit square (D = 2) or cube, in their spatial order.
@@ -128,16 +129,6 @@ TEST(CutoffOperatorErrors, TruncationOutsideZeroOneOnEveryRank) {
   Operator::block_type at("at", 1, 2), values("values", 1, 1);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::predict(op, coefficients, at, values, truncation),
                             kernelsolve::InvalidArgument, "truncation tolerance must be in (0, 1), got 1.5");
-}
-
-/// This rank's rows of `all` on an uneven split (rank r starts at N r^2 / P^2), row-major.
-std::vector<double> uneven_rows(HostMatrix const& all, MPI_Comm comm) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  auto const start = [&](int r) { return all.rows * r * r / (size * size); };
-  return std::vector<double>(all.values.begin() + start(rank) * all.columns,
-                             all.values.begin() + start(rank + 1) * all.columns);
 }
 
 KernelSolverOptions truncated_gaussian(kernelsolve::Precision precision, double truncation) {

@@ -23,6 +23,7 @@ namespace {
 using kernelsolve::KernelSolver;
 using kernelsolve::KernelSolverOptions;
 using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::uneven_rows;
 using kernelsolve::test::with_rtol;
 
 /// This rank's rows of a host matrix, row-major.
@@ -160,16 +161,6 @@ TEST(KernelSolverFacadeErrors, BadArraysAndNamesOnEveryRank) {
 }  // namespace
 
 namespace {
-
-/// An uneven split of N rows over the ranks (rank r starts at N r^2 / P^2), row-major rows of `all`.
-std::vector<double> uneven_rows(HostMatrix const& all, MPI_Comm comm) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  auto const start = [&](int r) { return all.rows * r * r / (size * size); };
-  return std::vector<double>(all.values.begin() + start(rank) * all.columns,
-                             all.values.begin() + start(rank + 1) * all.columns);
-}
 
 KernelSolverOptions narrow_gaussian(double g, kernelsolve::PreconditionerKind kind) {
   KernelSolverOptions options;
