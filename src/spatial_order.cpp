@@ -28,22 +28,13 @@ int owner_of(RowPartition const& partition, std::int64_t row) {
   return low;
 }
 
-/// Rows of `values` (row-major, `columns` wide) in the order of `rows`, appended to `out`.
-void append_rows(std::vector<double> const& values, int columns, std::vector<std::int64_t> const& rows,
-                 std::vector<double>& out) {
-  for (auto row : rows) out.insert(out.end(), values.begin() + row * columns, values.begin() + (row + 1) * columns);
-}
-
 /// Sends rows[k] of `values` to rank destinations[k] (nondecreasing in k, so that each rank's rows go in the order
 /// given) and returns what this rank receives, concatenated in rank order (collective).
 std::vector<double> exchange_rows(Communicator const& comm, std::vector<double> const& values, int columns,
                                   std::vector<std::int64_t> const& rows, std::vector<int> const& destinations) {
   std::vector<int> send_counts(static_cast<std::size_t>(comm.size()), 0);
   for (auto const destination : destinations) send_counts[static_cast<std::size_t>(destination)] += columns;
-  std::vector<double> sending;
-  sending.reserve(values.size());
-  append_rows(values, columns, rows, sending);
-  return comm.exchange_with_all(sending, send_counts);
+  return comm.exchange_with_all(rows_in_order(values, columns, rows), send_counts);
 }
 
 /// Collective: DimensionMismatch on every rank when any rank's array has the wrong size.
@@ -58,6 +49,25 @@ std::vector<std::int64_t> spatial_order(double const* points, std::int64_t count
   KS_USER_REQUIRE(dimension >= 1, "the dimension must be >= 1, got ", dimension);
   detail::KdTree tree(points, count, dimension, 8);
   return tree.order();
+}
+
+std::vector<std::int64_t> spatial_order_of_rows(std::vector<double> const& points, int dimension) {
+  KS_USER_REQUIRE(dimension >= 1, "the dimension must be >= 1, got ", dimension);
+  auto const count = static_cast<std::int64_t>(points.size()) / dimension;
+  std::vector<double> columns_first(points.size());
+  for (std::int64_t i = 0; i < count; ++i)
+    for (int d = 0; d < dimension; ++d)
+      columns_first[static_cast<std::size_t>(d * count + i)] = points[static_cast<std::size_t>(i * dimension + d)];
+  return spatial_order(columns_first.data(), count, dimension);
+}
+
+std::vector<double> rows_in_order(std::vector<double> const& values, int columns,
+                                  std::vector<std::int64_t> const& order) {
+  std::vector<double> ordered;
+  ordered.reserve(order.size() * static_cast<std::size_t>(columns));
+  for (auto row : order)
+    ordered.insert(ordered.end(), values.begin() + row * columns, values.begin() + (row + 1) * columns);
+  return ordered;
 }
 
 SpatialRedistribution::SpatialRedistribution(MPI_Comm comm, std::vector<double> const& local_points, int dimension,
@@ -85,11 +95,7 @@ SpatialRedistribution::SpatialRedistribution(MPI_Comm comm, std::vector<double> 
     return;
   }
   auto const all = gather_user_rows(local_points, dimension);
-  std::vector<double> columns_first(all.size());
-  for (std::int64_t i = 0; i < points; ++i)
-    for (int d = 0; d < dimension; ++d)
-      columns_first[static_cast<std::size_t>(d * points + i)] = all[static_cast<std::size_t>(i * dimension + d)];
-  order_ = spatial_order(columns_first.data(), points, dimension);
+  order_ = spatial_order_of_rows(all, dimension);
   position_.resize(order_.size());
   for (std::int64_t k = 0; k < points; ++k)
     position_[static_cast<std::size_t>(order_[static_cast<std::size_t>(k)])] = k;
@@ -97,7 +103,7 @@ SpatialRedistribution::SpatialRedistribution(MPI_Comm comm, std::vector<double> 
   std::vector<std::int64_t> mine;
   for (auto k = sorted_partition_.begin(comm_.rank()); k < sorted_partition_.end(comm_.rank()); ++k)
     mine.push_back(order_[static_cast<std::size_t>(k)]);
-  append_rows(all, dimension, mine, sorted_points_);
+  sorted_points_ = rows_in_order(all, dimension, mine);
 }
 
 std::vector<double> SpatialRedistribution::to_sorted(std::vector<double> const& user_rows, int columns) const {

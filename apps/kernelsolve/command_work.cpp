@@ -254,6 +254,13 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
           timer.seconds(), iteration_summary(gradient->adjoint).c_str(),
           gradient->adjoint.converged() ? "converged" : "NOT converged");
     print("  dL/dalpha = %.6e, dL/dsigma = %.6e\n", gradient->ridge, d_sigma);
+    if (auto const& cutoff = gradient->cutoff) {
+      // The pair sums dropped what the cutoff products drop; their own bounds (cutoff_summary.hpp).
+      report["gradient"]["cutoff"] = {{"dropped_gradient_row_sum", cutoff->dropped_gradient_row_sum},
+                                      {"dropped_parameter_row_sum", cutoff->dropped_parameter_row_sum}};
+      print("  pair sums cut as the products: dropped gradient row sums <= %.3e, parameter row sums <= %.3e\n",
+            cutoff->dropped_gradient_row_sum, cutoff->dropped_parameter_row_sum);
+    }
   }
 
   report.add_timings(kernel_solver->phase_timings());

@@ -3,7 +3,9 @@
 #include <kernelsolve/product/cutoff_pattern.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <utility>
 
 namespace kernelsolve::detail {
 
@@ -49,9 +51,10 @@ double box_distance_squared(double const* lower_a, double const* upper_a, double
 
 TileRanges cutoff_tile_ranges(double const* targets, std::int64_t target_count, std::int64_t first_row,
                               std::int64_t rows, double const* sources, std::int64_t source_count, int dimension,
-                              double cutoff_radius, std::function<double(double)> const& bound) {
+                              double cutoff_radius, std::vector<std::function<double(double)>> const& bounds) {
   TileRanges ranges;
   ranges.offsets.push_back(0);
+  ranges.dropped_row_sums.assign(bounds.size(), 0.0);
   if (rows == 0) return ranges;
   std::int64_t const first_tile = first_row / cutoff_tile_rows;
   std::int64_t const end_tile = (first_row + rows - 1) / cutoff_tile_rows + 1;
@@ -65,7 +68,7 @@ TileRanges cutoff_tile_ranges(double const* targets, std::int64_t target_count, 
     // The rows of this tile that the product computes.
     std::int64_t const covered =
         std::min((t + 1) * cutoff_tile_rows, first_row + rows) - std::max(t * cutoff_tile_rows, first_row);
-    double dropped = 0;
+    std::vector<double> dropped(bounds.size(), 0.0);
     std::int64_t kept_rows = 0;
     for (std::int64_t s = 0; s < source_tiles; ++s) {
       auto const source_box = static_cast<std::size_t>(s) * dimensions;
@@ -75,7 +78,8 @@ TileRanges cutoff_tile_ranges(double const* targets, std::int64_t target_count, 
       std::int64_t const begin = s * cutoff_tile_rows;
       std::int64_t const end = std::min(begin + cutoff_tile_rows, source_count);
       if (distance_squared >= radius_squared) {
-        dropped += static_cast<double>(end - begin) * bound(distance_squared);
+        for (std::size_t b = 0; b < bounds.size(); ++b)
+          dropped[b] += static_cast<double>(end - begin) * bounds[b](distance_squared);
         continue;
       }
       kept_rows += end - begin;
@@ -89,9 +93,38 @@ TileRanges cutoff_tile_ranges(double const* targets, std::int64_t target_count, 
     }
     ranges.offsets.push_back(static_cast<int>(ranges.begins.size()));
     ranges.kept_pairs += covered * kept_rows;
-    ranges.dropped_row_sum = std::max(ranges.dropped_row_sum, dropped);
+    for (std::size_t b = 0; b < bounds.size(); ++b)
+      ranges.dropped_row_sums[b] = std::max(ranges.dropped_row_sums[b], dropped[b]);
   }
   return ranges;
+}
+
+namespace {
+constexpr int samples_per_doubling = 64;
+constexpr int doublings = 48;
+double sample_radius(double from, int k) {
+  return from * std::exp2(static_cast<double>(k) / samples_per_doubling);
+}
+}  // namespace
+
+TailSupremum::TailSupremum(std::function<double(double)> f, double from)
+    : f_(std::move(f)), from_(from), suffix_maxima_(samples_per_doubling * doublings + 1, 0.0) {
+  double maximum = 0;
+  for (int k = static_cast<int>(suffix_maxima_.size()) - 1; k >= 0; --k) {
+    double const value = f_(sample_radius(from_, k));
+    if (value > maximum) maximum = value;  // a NaN sample (overflow far out) is left out
+    suffix_maxima_[static_cast<std::size_t>(k)] = maximum;
+  }
+}
+
+double TailSupremum::operator()(double r) const {
+  if (!(r > from_)) return suffix_maxima_.front();
+  // The samples beyond r: k > log2(r / from) * samples_per_doubling.
+  double const position = std::log2(r / from_) * samples_per_doubling;
+  auto const next = static_cast<std::size_t>(std::floor(position)) + 1;
+  double const beyond = next < suffix_maxima_.size() ? suffix_maxima_[next] : 0.0;
+  double const here = f_(r);
+  return std::max(beyond, here > 0 ? here : 0.0);
 }
 
 }  // namespace kernelsolve::detail

@@ -61,26 +61,6 @@ inline std::int64_t rows_of(Communicator const& comm, std::vector<double> const&
   return static_cast<std::int64_t>(values.size()) / columns;
 }
 
-/// The spatial order of `rows` row-major points (operator/spatial_order.hpp).
-inline std::vector<std::int64_t> permuted_rows(std::vector<double> const& points, int dimension, std::int64_t rows) {
-  std::vector<double> column_major(points.size());
-  for (std::int64_t i = 0; i < rows; ++i)
-    for (int d = 0; d < dimension; ++d)
-      column_major[static_cast<std::size_t>(d * rows + i)] = points[static_cast<std::size_t>(i * dimension + d)];
-  return spatial_order(column_major.data(), rows, dimension);
-}
-
-/// The rows order[0], order[1], ... of a row-major array of `columns` columns.
-inline std::vector<double> gather_order(std::vector<double> const& values, int columns,
-                                        std::vector<std::int64_t> const& order) {
-  std::vector<double> ordered(order.size() * static_cast<std::size_t>(columns));
-  for (std::size_t k = 0; k < order.size(); ++k)
-    for (int j = 0; j < columns; ++j)
-      ordered[k * static_cast<std::size_t>(columns) + static_cast<std::size_t>(j)] =
-          values[static_cast<std::size_t>(order[k]) * static_cast<std::size_t>(columns) + static_cast<std::size_t>(j)];
-  return ordered;
-}
-
 /// The kernel functor of the same family in another precision: Gaussian<double> -> Gaussian<float>.
 template <class Kernel, class Scalar>
 struct kernel_in_precision;
@@ -185,11 +165,16 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     auto const c = sorted_block("kernelsolve::KernelSolver::coefficients", coefficients, columns, "the coefficients");
     auto const e = sorted_block("kernelsolve::KernelSolver::cotangent", cotangent, columns, "the cotangent");
     setup_preconditioner(options);
-    auto const gradient = with_preconditioner(
-        [&](auto const& preconditioner) { return solve_gradient(*solver_, preconditioner, c, e, criteria, monitor); });
+    auto const gradient = with_preconditioner([&](auto const& preconditioner) {
+      // The pair sums cut where the inner solves' products are (the pattern of the same sorted points).
+      return solve_gradient(*solver_, preconditioner, c, e, criteria, monitor, preconditioned_operator().truncation());
+    });
     return {rows_.to_user(rows_from_block(gradient.right_hand_sides), columns),
-            rows_.to_user(rows_from_block(gradient.points), op_.dimension()), gradient.ridge, gradient.kernel_parameter,
-            gradient.adjoint};
+            rows_.to_user(rows_from_block(gradient.points), op_.dimension()),
+            gradient.ridge,
+            gradient.kernel_parameter,
+            gradient.adjoint,
+            gradient.cutoff};
   }
 
   std::vector<double> predict(std::vector<double> const& coefficients, int columns,
@@ -197,15 +182,14 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     auto const& comm = op_.communicator();
     auto const c = sorted_block("kernelsolve::KernelSolver::coefficients", coefficients, columns, "the coefficients");
     auto const new_rows = rows_of(comm, new_points, op_.dimension(), "the new points");
-    std::optional<double> truncation;
-    if (auto const& cutoff = preconditioned_operator().cutoff_summary()) truncation.emplace(cutoff->truncation);
+    auto const truncation = preconditioned_operator().truncation();
     // The cutoff product's tiles are consecutive new points: in their spatial order, so that they are compact.
     std::vector<std::int64_t> order;
     bool const finite = std::all_of(new_points.begin(), new_points.end(), [](double v) { return std::isfinite(v); });
-    if (truncation && new_rows > 0 && finite) order = permuted_rows(new_points, op_.dimension(), new_rows);
+    if (truncation && new_rows > 0 && finite) order = spatial_order_of_rows(new_points, op_.dimension());
     auto const at = block_from_rows<Block>(
         "kernelsolve::KernelSolver::new_points",
-        order.empty() ? new_points : gather_order(new_points, op_.dimension(), order), new_rows, op_.dimension());
+        order.empty() ? new_points : rows_in_order(new_points, op_.dimension(), order), new_rows, op_.dimension());
     Block values("kernelsolve::KernelSolver::values", new_rows, columns);
     kernelsolve::predict(op_, c, at, values, truncation);
     auto sorted_values = rows_from_block(values);

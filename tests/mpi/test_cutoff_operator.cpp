@@ -1,10 +1,12 @@
 // Truncated operators (cutoff products) over MPI: within the stated bound of the dense operator, the same bits on
 // every rank count, symmetric, errors on every rank; truncated solves of the facade whose verdicts come from the
-// untruncated operator, against dense solves, in float64, mixed and float32, with predictions and gradients.
+// untruncated operator, against dense solves, in float64, mixed and float32, with predictions and gradients; the
+// cutoff pair sums of solve_gradient within their bounds and with the same bits on every rank count.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
 #include "harness/rank_counts.hpp"
 
+#include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
@@ -91,6 +93,85 @@ TEST(CutoffOperator, StaysWithinTheBoundOfTheDenseOperatorWithTheSameBitsOnEvery
       }
     }
   }
+}
+
+// solve_gradient's pair sums at a truncation against the same call without one: the adjoint solve is the same (the
+// operator is the full one), so the difference is what the cutoff drops, within
+//   dL/dx_m,d: dropped_gradient_row_sum (max_j |a_m . c_j| + max_j |c_m . a_j|),
+//   dL/dg:     dropped_parameter_row_sum sum_m max_j |a_m . c_j|,
+// and the truncated gradients have the same bits on 1, 2, 3 ranks.
+TEST(CutoffGradient, PairSumsStayWithinTheirBoundsWithTheSameBitsOnEveryRankCount) {
+  std::int64_t const count = 1500;
+  auto const points = sorted_points(count, 2, 17);
+  std::mt19937_64 generator(23);
+  auto solution = kernelsolve::reference::uniform_matrix<double>(count, 2, generator);
+  auto cotangent = kernelsolve::reference::uniform_matrix<double>(count, 2, generator);
+  for (auto& v : solution.values) v -= 0.5;
+  for (auto& v : cotangent.values) v -= 0.5;
+  auto const kernel = kernelsolve::Gaussian<double>::from_sigma(0.02);
+  double const truncation = 1e-7;
+  auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
+    Operator op(comm, Kokkos::DefaultExecutionSpace(), kernel,
+                balanced_rows<Operator::block_type>("points", points, comm), 0.5);
+    kernelsolve::ConjugateGradient<Operator> solver(op);
+    auto const c = balanced_rows<Operator::block_type>("c", solution, comm);
+    auto const e = balanced_rows<Operator::block_type>("e", cotangent, comm);
+    auto const criteria = kernelsolve::test::with_rtol(1e-13);
+    auto const cut =
+        kernelsolve::solve_gradient(solver, kernelsolve::IdentityPreconditioner{}, c, e, criteria, nullptr, truncation);
+    auto const all = kernelsolve::solve_gradient(solver, kernelsolve::IdentityPreconditioner{}, c, e, criteria);
+    EXPECT_FALSE(all.cutoff.has_value());
+    EXPECT_TRUE(cut.adjoint.converged());
+    auto const gathered = [&](Operator::block_type const& local, int columns) {
+      Operator::block_type whole("whole", count, columns);
+      op.allgather_rows(local, whole);
+      return kernelsolve::reference::to_host_matrix(whole).values;
+    };
+    auto packed = gathered(cut.points, 2);
+    for (double v : gathered(all.points, 2)) packed.push_back(v);
+    for (double v : gathered(cut.right_hand_sides, 2)) packed.push_back(v);
+    packed.insert(packed.end(), {cut.kernel_parameter, all.kernel_parameter, cut.cutoff->dropped_gradient_row_sum,
+                                 cut.cutoff->dropped_parameter_row_sum, static_cast<double>(cut.cutoff->kept_pairs),
+                                 static_cast<double>(cut.cutoff->pairs)});
+    return packed;
+  });
+  auto const size = static_cast<std::size_t>(count * 2);
+  for (std::size_t k = 1; k < results.size(); ++k) {
+    // The truncated gradient's bits (the first block and its parameter) on every rank count.
+    EXPECT_TRUE(
+        std::equal(results[0].begin(), results[0].begin() + static_cast<std::ptrdiff_t>(size), results[k].begin()))
+        << k + 1 << " ranks";
+    EXPECT_EQ(results[k][3 * size], results[0][3 * size]) << k + 1 << " ranks";
+  }
+  auto const& r = results[0];
+  double const gradient_bound = r[3 * size + 2], parameter_bound = r[3 * size + 3];
+  EXPECT_GT(gradient_bound, 0);
+  EXPECT_GT(parameter_bound, 0);
+  EXPECT_LT(r[3 * size + 4], 0.5 * r[3 * size + 5]) << "the cutoff must drop pairs";
+  auto const adjoint = [&](std::int64_t i, int c) { return r[2 * size + static_cast<std::size_t>(i * 2 + c)]; };
+  double parameter_allowed = 0;
+  double parameter_scale = 0;
+  for (std::int64_t m = 0; m < count; ++m) {
+    double a_c = 0, c_a = 0;   // max_j |a_m . c_j|, max_j |c_m . a_j|
+    double scale[2] = {0, 0};  // sum_j |terms| (the rounding of the kept sums)
+    for (std::int64_t j = 0; j < count; ++j) {
+      double const ac = std::abs(adjoint(m, 0) * solution(j, 0) + adjoint(m, 1) * solution(j, 1));
+      double const ca = std::abs(solution(m, 0) * adjoint(j, 0) + solution(m, 1) * adjoint(j, 1));
+      a_c = std::max(a_c, ac);
+      c_a = std::max(c_a, ca);
+      double r2 = 0;
+      for (int d = 0; d < 2; ++d) r2 += (points(m, d) - points(j, d)) * (points(m, d) - points(j, d));
+      for (int d = 0; d < 2; ++d)
+        scale[d] += 2 * std::abs(kernel.derivative(r2) * (points(m, d) - points(j, d))) * (ac + ca);
+      parameter_scale += std::abs(kernel.parameter_derivative(r2)) * ac;
+    }
+    parameter_allowed += parameter_bound * a_c;
+    for (int d = 0; d < 2; ++d) {
+      auto const k = static_cast<std::size_t>(m * 2 + d);
+      ASSERT_LE(std::abs(r[k] - r[size + k]), gradient_bound * (a_c + c_a) + 1e-13 * scale[d]) << "row " << m;
+    }
+  }
+  EXPECT_LE(std::abs(r[3 * size] - r[3 * size + 1]), parameter_allowed + 1e-13 * parameter_scale);
 }
 
 TEST(CutoffOperator, IsSymmetric) {
@@ -221,9 +302,21 @@ TEST(CutoffKernelSolver, FloatTruncatedSolvesAreHonestAndPredictionsKeepTheBound
   double worst = 0;
   for (std::size_t m = 0; m < cut.size(); ++m) worst = std::max(worst, std::abs(cut[m] - exact[m]));
   EXPECT_LE(worst, 1e-8 * static_cast<double>(count) * max_coefficient + 1e-12);
-  // The gradient goes through the same truncated refinement (its adjoint solve is honest too).
+  // The gradient goes through the same truncated refinement (its adjoint solve is honest too), its pair sums cut at
+  // the same truncation: close to the full solver's gradient.
   auto const gradient = truncated.gradient(coefficients, local_rhs, 1, kernelsolve::test::with_rtol(1e-10));
   EXPECT_TRUE(gradient.adjoint.converged());
+  ASSERT_TRUE(gradient.cutoff.has_value());
+  EXPECT_GT(gradient.cutoff->dropped_gradient_row_sum, 0);
+  EXPECT_EQ(gradient.cutoff->truncation, 1e-8);
+  auto const full_gradient = full.gradient(coefficients, local_rhs, 1, kernelsolve::test::with_rtol(1e-10));
+  EXPECT_FALSE(full_gradient.cutoff.has_value());
+  double gradient_scale = 0, gradient_difference = 0;
+  for (std::size_t k = 0; k < gradient.points.size(); ++k) {
+    gradient_scale = std::max(gradient_scale, std::abs(full_gradient.points[k]));
+    gradient_difference = std::max(gradient_difference, std::abs(gradient.points[k] - full_gradient.points[k]));
+  }
+  EXPECT_LE(gradient_difference, 1e-6 * gradient_scale);
 }
 
 TEST(CutoffKernelSolverErrors, TruncationOutsideZeroOneOnEveryRank) {

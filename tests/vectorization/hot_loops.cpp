@@ -51,19 +51,24 @@ template <class Kernel>
   for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
 }
 
-/// dB/dt and dB/dg of B = sum_ij k(t_i, s_j) (u_i . v_j) for rows [0, rows): the loop row_gradient runs.
+/// dB/dt and dB/dg of B = sum_ij k(t_i, s_j) (u_i . v_j) for rows [0, rows) over the source ranges of a cutoff
+/// pattern: the loop row_gradient runs for solve_gradient (truncated or not).
 template <class Kernel>
 [[gnu::always_inline]] inline void gradient_rows(Kernel kernel, Block<typename Kernel::value_type> points,
                                                  Block<typename Kernel::value_type> u,
                                                  Block<typename Kernel::value_type> gradient,
-                                                 Column<typename Kernel::value_type> parameter) {
+                                                 Column<typename Kernel::value_type> parameter, int const* offsets,
+                                                 int const* begins, int const* ends, int tiles, int ranges) {
   using Scalar = typename Kernel::value_type;
+  using Ranges = kernelsolve::detail::TileSourceRanges<Kokkos::HostSpace>;
   using Functor =
       kernelsolve::detail::RowGradient<dimension, dimension, columns, true, kernelsolve::detail::simd_lanes_v<Scalar>,
                                        Kernel, Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>,
-                                       Block<Scalar>, Column<Scalar>>;
-  Functor const functor{kernel,   points,    points, u,         u,
-                        gradient, parameter, 0,      dimension, static_cast<int>(points.extent(0))};
+                                       Block<Scalar>, Column<Scalar>, Ranges>;
+  Ranges const source_ranges{Kokkos::View<int const*, Kokkos::HostSpace>(offsets, tiles + 1),
+                             Kokkos::View<int const*, Kokkos::HostSpace>(begins, ranges),
+                             Kokkos::View<int const*, Kokkos::HostSpace>(ends, ranges), 0, 0};
+  Functor const functor{kernel, points, points, u, u, gradient, parameter, 0, dimension, source_ranges};
   for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
 }
 
@@ -85,10 +90,11 @@ template <class Kernel>
                        offsets, begins, ends, (rows + 63) / 64, ranges);                                               \
   }                                                                                                                    \
   extern "C" __attribute__((noinline)) void ks_probe_gradient_##family##_##Scalar(                                     \
-      Scalar const* points, Scalar const* u, Scalar* gradient, Scalar* parameter, int rows) {                          \
+      Scalar const* points, Scalar const* u, Scalar* gradient, Scalar* parameter, int rows, int const* offsets,        \
+      int const* begins, int const* ends, int ranges) {                                                                \
     gradient_rows(kernelsolve::Kernel<Scalar>{Scalar(2)}, Block<Scalar>(const_cast<Scalar*>(points), rows, dimension), \
                   Block<Scalar>(const_cast<Scalar*>(u), rows, columns), Block<Scalar>(gradient, rows, dimension),      \
-                  Column<Scalar>(parameter, rows));                                                                    \
+                  Column<Scalar>(parameter, rows), offsets, begins, ends, (rows + 63) / 64, ranges);                   \
   }
 
 #define KS_PROBE_BOTH(family, Kernel) \

@@ -37,6 +37,10 @@ struct SolveGradient {
   /// For the Gaussian's sigma: dL/dsigma = kernel_parameter * (-1 / sigma^3).
   double kernel_parameter = std::numeric_limits<double>::quiet_NaN();
   SolveResult adjoint;  ///< how the adjoint solve (K + alpha I) a = e went
+  /// The cutoff of the pair sums over all ranks (nothing: all pairs). Per row, what they drop is at most
+  ///   |dL/dx_m,d| : cutoff->dropped_gradient_row_sum (max_j |a_m . c_j| + max_j |c_m . a_j|),
+  ///   |dL/dg|     : cutoff->dropped_parameter_row_sum sum_m max_j |a_m . c_j|   (cutoff_summary.hpp).
+  std::optional<CutoffSummary> cutoff;
 };
 
 /// \brief Vector-Jacobian product of the solve: the gradients of L = <cotangent, solution> with respect to the
@@ -53,14 +57,17 @@ struct SolveGradient {
 ///                       it preconditions the adjoint system as well.
 /// \param solution       c, the solution of the forward solve: local_rows() x Dv.
 /// \param cotangent      e, same shape.  \param criteria, monitor: for the adjoint solve.
+/// \param truncation     the pair sums over the cutoff pattern at this truncation (cutoff_pattern.hpp); without one,
+///                       over the pattern of the solver's operator (all pairs unless it was truncated).
 /// \throws DimensionMismatch (on every rank) when the shapes differ on any rank; InvalidArgument for NaN/Inf in e
-///         (agreed by all ranks).
+///         or a truncation outside (0, 1) (agreed by all ranks).
 template <class Solver, class Preconditioner>
 SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Preconditioner const& preconditioner,
                                                              typename Solver::block_type const& solution,
                                                              typename Solver::block_type const& cotangent,
                                                              StoppingCriteria const& criteria = {},
-                                                             SolveMonitor* monitor = nullptr) {
+                                                             SolveMonitor* monitor = nullptr,
+                                                             std::optional<double> const& truncation = std::nullopt) {
   using Operator = typename Solver::operator_type;
   static_assert(detail::is_distributed_operator<Operator>::value,
                 "solve_gradient: the solver's operator must be a DistributedOperator (the gradient needs its kernel "
@@ -79,6 +86,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                             solution.extent(0), " x ", solution.extent(1), ") must have the same shape");
   }
   detail::throw_on_every_rank_if<DimensionMismatch>(op.communicator(), shape_problem, "solve_gradient");
+  detail::throw_on_every_rank_if<InvalidArgument>(
+      op.communicator(), truncation ? detail::invalid_truncation(*truncation) : std::nullopt, "solve_gradient");
   auto const& space = op.space();
   auto const columns = static_cast<int>(solution.extent(1));
   auto const rows = op.local_rows();
@@ -107,12 +116,22 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                          rows, op.dimension());
   gradient.points = op.allocate_block("kernelsolve::solve_gradient::points", op.dimension());
   auto const local_points = op.local_points();
+  // The pairs of this rank's rows: the operator's own pattern (full, or its truncation's), or one at `truncation`.
+  std::optional<CutoffPattern<MemorySpace>> own_pattern;
+  if (truncation) {
+    own_pattern = make_pattern<MemorySpace>(op.kernel(), op.points(), op.first_row(), rows, op.points(), truncation);
+    auto const summary = detail::cutoff_summary_over_ranks(op.communicator(), own_pattern->summary());
+    if (summary.truncation > 0) gradient.cutoff = summary;  // else the kernel can not be cut: all pairs
+  } else {
+    gradient.cutoff = op.cutoff_summary();
+  }
+  auto const& pattern = own_pattern ? *own_pattern : op.pattern();
   {
     ScopedPhase timed(op.timings(), Phase::kernel_product);
     kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points,
-                    Kokkos::subview(parameter_rows, Kokkos::ALL, 0));
+                    Kokkos::subview(parameter_rows, Kokkos::ALL, 0), pattern);
     kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, source_role,
-                    Kokkos::View<scalar_type*, MemorySpace>());
+                    Kokkos::View<scalar_type*, MemorySpace>(), pattern);
   }
   ScopedPhase timed(op.timings(), Phase::vector_updates);
   auto const points_gradient = gradient.points;

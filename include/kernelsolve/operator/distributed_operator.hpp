@@ -33,6 +33,23 @@ inline constexpr bool mpi_can_access_v =
     Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible;
 #endif
 
+/// The summary of a cutoff pattern over all ranks' rows (collective): the largest dropped row sums, the total pairs.
+inline CutoffSummary cutoff_summary_over_ranks(Communicator const& comm, CutoffSummary summary) {
+  auto const dropped = comm.gather_from_all(std::vector<double>{
+      summary.dropped_row_sum, summary.dropped_gradient_row_sum, summary.dropped_parameter_row_sum});
+  for (std::size_t rank = 0; rank < dropped.size(); rank += 3) {
+    summary.dropped_row_sum = std::max(summary.dropped_row_sum, dropped[rank]);
+    summary.dropped_gradient_row_sum = std::max(summary.dropped_gradient_row_sum, dropped[rank + 1]);
+    summary.dropped_parameter_row_sum = std::max(summary.dropped_parameter_row_sum, dropped[rank + 2]);
+  }
+  std::int64_t counts[3] = {summary.kept_pairs, summary.pairs, summary.source_ranges};
+  comm.sum_in_place(counts, 3);
+  summary.kept_pairs = counts[0];
+  summary.pairs = counts[1];
+  summary.source_ranges = counts[2];
+  return summary;
+}
+
 }  // namespace detail
 
 /// \brief A = K(x, x) + ridge I, distributed by rows over an MPI communicator and applied matrix-free.
@@ -138,25 +155,22 @@ class DistributedOperator {
   /// \throws InvalidArgument (on every rank) for a truncation outside (0, 1).
   void truncate(double truncation) {
     detail::ProfilingRegion region("kernelsolve::DistributedOperator::truncate");
+    auto const problem = detail::invalid_truncation(truncation);
     communicator_.throw_if_any_rank_failed(
-        !(truncation > 0 && truncation < 1),
-        detail::concatenate("kernelsolve::DistributedOperator::truncate: the truncation tolerance must be in (0, 1), "
-                            "got ",
-                            truncation));
+        problem.has_value(), "kernelsolve::DistributedOperator::truncate: " + problem.value_or(std::string()));
     pattern_ = make_cutoff_pattern<MemorySpace>(kernel_, points_, first_row(), local_rows(), points_, truncation);
-    auto summary = pattern_.summary();
-    auto const dropped = communicator_.gather_from_all(std::vector<double>{summary.dropped_row_sum});
-    summary.dropped_row_sum = *std::max_element(dropped.begin(), dropped.end());
-    std::int64_t counts[3] = {summary.kept_pairs, summary.pairs, summary.source_ranges};
-    communicator_.sum_in_place(counts, 3);
-    summary.kept_pairs = counts[0];
-    summary.pairs = counts[1];
-    summary.source_ranges = counts[2];
-    cutoff_summary_ = summary;
+    cutoff_summary_ = detail::cutoff_summary_over_ranks(communicator_, pattern_.summary());
   }
 
   /// The cutoff of apply() over all ranks (truncate), or nothing for the full product.
   [[nodiscard]] std::optional<CutoffSummary> const& cutoff_summary() const { return cutoff_summary_; }
+  /// The truncation of apply() (truncate), or nothing for the full product.
+  [[nodiscard]] std::optional<double> truncation() const {
+    return cutoff_summary_ ? std::optional<double>(cutoff_summary_->truncation) : std::nullopt;
+  }
+  /// The source ranges apply() reduces over for this rank's rows against all points: make_full_pattern until
+  /// truncate() (what solve_gradient's pair sums use too).
+  [[nodiscard]] CutoffPattern<MemorySpace> const& pattern() const { return pattern_; }
 
   /// \brief global(:, c) = all ranks' local(:, c) blocks in rank order (collective; one MPI_Allgatherv per column).
   /// \param local local_rows() x C, column-major.  \param global global_rows() x C, column-major.
@@ -266,8 +280,8 @@ class DistributedOperator {
   RowPartition partition_ = RowPartition::balanced(1, 1);
   block_type points_;
   mutable block_type gathered_;
-  CutoffPattern<MemorySpace> pattern_ = make_full_pattern<MemorySpace>(0, 0, 0);  ///< of apply(), this rank's rows
-  std::optional<CutoffSummary> cutoff_summary_;                                   ///< over all ranks, when truncated
+  CutoffPattern<MemorySpace> pattern_;           ///< of apply(), this rank's rows (set by the constructor)
+  std::optional<CutoffSummary> cutoff_summary_;  ///< over all ranks, when truncated
   /// Host staging of allgather_rows when MPI cannot access MemorySpace (unused otherwise).
   mutable host_block_type staging_local_;
   mutable host_block_type staging_global_;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace kernelsolve {
 
@@ -52,10 +53,8 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
                   "the coefficients must have the same number of columns Dv on every rank");
   comm.throw_if_any_rank_failed(detail::count_non_finite(op.space(), new_points) > 0,
                                 "kernelsolve::predict: the new points contain NaN or Inf values");
-  comm.throw_if_any_rank_failed(
-      truncation && !(*truncation > 0 && *truncation < 1),
-      detail::concatenate("kernelsolve::predict: the truncation tolerance must be in (0, 1), got ",
-                          truncation ? *truncation : 0.0));
+  auto const problem = truncation ? detail::invalid_truncation(*truncation) : std::nullopt;
+  comm.throw_if_any_rank_failed(problem.has_value(), "kernelsolve::predict: " + problem.value_or(std::string()));
 
   typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type all_coefficients(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::predict::coefficients"), op.global_rows(),
@@ -63,13 +62,10 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
   op.allgather_rows(coefficients, all_coefficients);
   if (new_points.extent(0) == 0) return;
   auto const count = static_cast<std::int64_t>(new_points.extent(0));
-  // The full product is the pattern of all sources (the operator's one product loop, see apply).
-  auto pattern = make_full_pattern<MemorySpace>(0, count, op.global_rows());
-  if constexpr (is_decreasing_kernel<Kernel>::value || has_support_radius<Kernel>::value) {
-    double const cut = truncation ? *truncation : op.cutoff_summary() ? op.cutoff_summary()->truncation : 0.0;
-    // Tiles of the new points in their given order.
-    if (cut > 0) pattern = make_cutoff_pattern<MemorySpace>(op.kernel(), new_points, op.points(), cut);
-  }
+  // Tiles of the new points in their given order; without a truncation the full product as the pattern of all
+  // sources (the operator's one product loop, see apply).
+  auto const pattern = make_pattern<MemorySpace>(op.kernel(), new_points, 0, count, op.points(),
+                                                 truncation ? truncation : op.truncation());
   ScopedPhase timed(op.timings(), Phase::kernel_product);
   kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values, pattern);
 }

@@ -19,6 +19,13 @@ namespace kernelsolve {
 /// \param points column-major N x D (points[d * N + i]), finite.
 std::vector<std::int64_t> spatial_order(double const* points, std::int64_t count, int dimension);
 
+/// \brief The same spatial order of row-major points (points[i * D + d]; N = points.size() / D).
+std::vector<std::int64_t> spatial_order_of_rows(std::vector<double> const& points, int dimension);
+
+/// \brief The rows order[0], order[1], ... of a row-major array `columns` wide (gathered: out[k] = values[order[k]]).
+std::vector<double> rows_in_order(std::vector<double> const& values, int columns,
+                                  std::vector<std::int64_t> const& order);
+
 /// \brief Rows moved between the caller's split of N points over the ranks (any contiguous blocks, "user rows") and
 /// the balanced split of their spatial order ("sorted rows"), so that an operator built on the sorted points gives
 /// each rank a compact region: local preconditioner blocks and cutoff tiles stay on one rank. Every member is

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,16 +28,30 @@ struct TileRanges {
   std::vector<int> offsets;  ///< target tile t (from the first one): ranges [offsets[t], offsets[t + 1])
   std::vector<int> begins, ends;
   std::int64_t kept_pairs = 0;
-  double dropped_row_sum = 0;
+  std::vector<double> dropped_row_sums;  ///< one per bound given to cutoff_tile_ranges
 };
 
 /// The tiles of rows [first_row, first_row + rows) of the target points against all source tiles: a target tile's
 /// box covers all its rows of `targets` (also those outside the range, so the pattern of a row depends on the points
 /// only, not on which rows a call covers). Pairs of tiles whose boxes are >= cutoff_radius apart are dropped and add
-/// count * bound(nearest r2) to the tile's dropped row sum. Points column-major (points[d * count + i]).
+/// count * bounds[b](nearest r2) to the tile's dropped row sum b. Points column-major (points[d * count + i]).
 TileRanges cutoff_tile_ranges(double const* targets, std::int64_t target_count, std::int64_t first_row,
                               std::int64_t rows, double const* sources, std::int64_t source_count, int dimension,
-                              double cutoff_radius, std::function<double(double)> const& bound);
+                              double cutoff_radius, std::vector<std::function<double(double)>> const& bounds);
+
+/// \brief sup_{p >= r} f(p) for r >= from: f sampled on a geometric grid from `from` (64 points per doubling, up to
+/// 2^48 from), the suffix maxima kept, and f(r) itself taken in, so that it is exact where f decreases beyond r (the
+/// radial families' derivatives beyond their mode); beyond the grid f is taken as <= its last sample (decayed).
+class TailSupremum {
+ public:
+  TailSupremum(std::function<double(double)> f, double from);
+  double operator()(double r) const;
+
+ private:
+  std::function<double(double)> f_;
+  double from_;
+  std::vector<double> suffix_maxima_;  ///< [k] = max of f over the samples k, k + 1, ...
+};
 
 /// The points of a View as column-major host doubles.
 template <class Points>
@@ -53,8 +68,8 @@ std::vector<double> column_major_doubles(Points const& points) {
 template <class MemorySpace>
 struct TileSourceRanges {
   Kokkos::View<int const*, MemorySpace> offsets, begins, ends;
-  int first_row;   ///< the tiling's row of the product's target 0
-  int first_tile;  ///< first_row / cutoff_tile_rows
+  int first_row = 0;   ///< the tiling's row of the product's target 0
+  int first_tile = 0;  ///< first_row / cutoff_tile_rows
 
   template <class Function>
   KOKKOS_FORCEINLINE_FUNCTION void for_each_range(int row, Function const& function) const {
@@ -78,6 +93,7 @@ Kokkos::View<int const*, MemorySpace> device_copy(char const* label, std::vector
 template <class MemorySpace>
 class CutoffPattern {
  public:
+  CutoffPattern() = default;  ///< no rows, no allocation
   CutoffPattern(detail::TileRanges const& ranges, std::int64_t first_row, std::int64_t rows, std::int64_t source_rows,
                 CutoffSummary const& summary)
       : ranges_{detail::device_copy<MemorySpace>("kernelsolve::CutoffPattern::offsets", ranges.offsets),
@@ -95,15 +111,17 @@ class CutoffPattern {
   [[nodiscard]] detail::TileSourceRanges<MemorySpace> const& source_ranges() const { return ranges_; }
 
  private:
-  detail::TileSourceRanges<MemorySpace> ranges_;
-  std::int64_t rows_;
-  std::int64_t source_rows_;
+  detail::TileSourceRanges<MemorySpace> ranges_{};
+  std::int64_t rows_ = 0;
+  std::int64_t source_rows_ = 0;
   CutoffSummary summary_;
 };
 
 /// \brief The cutoff pattern of rows [first_row, first_row + rows) of `tiled_targets` against `sources` (host work,
 /// O(target tiles x source tiles) box tests). Tiles are consecutive rows: sort the points spatially first
 /// (operator/spatial_order.hpp), or the boxes are large and little is skipped (the result is right either way).
+/// The summary bounds what the product drops and, for a differentiable kernel, what the gradient sums drop
+/// (cutoff_summary.hpp).
 /// \param tiled_targets all rows the target tiles are cut from (an operator's N points: every rank then gets the
 ///                      same pattern for its rows whatever its split, so results are the same on every rank count).
 /// \param truncation    in (0, 1): a tile pair is dropped when the kernel over its boxes is <= truncation k(0); a
@@ -117,7 +135,8 @@ CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, TiledTarget
                 "make_cutoff_pattern: the kernel must decrease with distance (static constexpr bool "
                 "decreasing_with_distance = true, as the built-in families) or declare support_radius()");
   using scalar_type = typename Kernel::value_type;
-  KS_USER_REQUIRE(truncation > 0 && truncation < 1, "the truncation tolerance must be in (0, 1), got ", truncation);
+  if (auto const problem = detail::invalid_truncation(truncation))
+    throw InvalidArgument("kernelsolve::make_cutoff_pattern: " + *problem);
   KS_REQUIRE_EQUAL_EXTENTS("tiled_targets.extent(1)", tiled_targets.extent(1), "sources.extent(1)", sources.extent(1));
   auto const target_count = static_cast<std::int64_t>(tiled_targets.extent(0));
   KS_USER_REQUIRE(first_row >= 0 && rows >= 0 && first_row + rows <= target_count, "target rows [", first_row, ", ",
@@ -131,20 +150,36 @@ CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, TiledTarget
     exact = support <= radius;
     radius = std::min(radius, support);
   }
-  auto const bound = [&kernel, exact](double r2) {
-    if (exact) return 0.0;  // beyond the support: k is 0 there
-    return static_cast<double>(kernel(static_cast<scalar_type>(r2)));
-  };
+  // Bounds of the dropped terms at the boxes' nearest r2 (none beyond the support: k and its derivatives are 0).
+  auto const at = [](double r2) { return static_cast<scalar_type>(r2); };
+  std::vector<std::function<double(double)>> bounds{
+      [&kernel, exact, at](double r2) { return exact ? 0.0 : static_cast<double>(kernel(at(r2))); }};
+  if constexpr (is_differentiable_kernel<Kernel>::value) {
+    if (!exact && std::isfinite(radius)) {
+      detail::TailSupremum const slope(
+          [&kernel, at](double r) { return 2 * r * std::abs(static_cast<double>(kernel.derivative(at(r * r)))); },
+          radius);
+      bounds.emplace_back([slope](double r2) { return slope(std::sqrt(r2)); });
+      if constexpr (has_parameter_derivative<Kernel>::value) {
+        detail::TailSupremum const parameter(
+            [&kernel, at](double r) { return std::abs(static_cast<double>(kernel.parameter_derivative(at(r * r)))); },
+            radius);
+        bounds.emplace_back([parameter](double r2) { return parameter(std::sqrt(r2)); });
+      }
+    }
+  }
   auto const targets_host = detail::column_major_doubles(tiled_targets);
   auto const sources_host = detail::column_major_doubles(sources);
   auto const source_count = static_cast<std::int64_t>(sources.extent(0));
   auto const ranges =
       detail::cutoff_tile_ranges(targets_host.data(), target_count, first_row, rows, sources_host.data(), source_count,
-                                 static_cast<int>(sources.extent(1)), radius, bound);
+                                 static_cast<int>(sources.extent(1)), radius, bounds);
   CutoffSummary summary;
   summary.truncation = truncation;
   summary.cutoff_radius = radius;
-  summary.dropped_row_sum = ranges.dropped_row_sum;
+  summary.dropped_row_sum = ranges.dropped_row_sums[0];
+  if (bounds.size() > 1) summary.dropped_gradient_row_sum = ranges.dropped_row_sums[1];
+  if (bounds.size() > 2) summary.dropped_parameter_row_sum = ranges.dropped_row_sums[2];
   summary.exact = exact;
   summary.kept_pairs = ranges.kept_pairs;
   summary.pairs = rows * source_count;
@@ -180,6 +215,19 @@ CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, Targets con
                                                double truncation) {
   return make_cutoff_pattern<MemorySpace>(kernel, targets, 0, static_cast<std::int64_t>(targets.extent(0)), sources,
                                           truncation);
+}
+
+/// \brief make_cutoff_pattern at `truncation`, or make_full_pattern without one. A kernel that can not be cut (it
+/// declares neither decreasing_with_distance nor support_radius()) gets the full pattern either way: the exact product.
+template <class MemorySpace, class Kernel, class TiledTargets, class Sources>
+CutoffPattern<MemorySpace> make_pattern(Kernel const& kernel, TiledTargets const& tiled_targets, std::int64_t first_row,
+                                        std::int64_t rows, Sources const& sources,
+                                        std::optional<double> const& truncation) {
+  if constexpr (is_decreasing_kernel<Kernel>::value || has_support_radius<Kernel>::value) {
+    if (truncation)
+      return make_cutoff_pattern<MemorySpace>(kernel, tiled_targets, first_row, rows, sources, *truncation);
+  }
+  return make_full_pattern<MemorySpace>(first_row, rows, static_cast<std::int64_t>(sources.extent(0)));
 }
 
 }  // namespace kernelsolve

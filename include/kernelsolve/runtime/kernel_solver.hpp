@@ -69,7 +69,7 @@ struct KernelSolverOptions {
   /// kernel reaches only below truncation k(0), in (0, 1). Off by default. The solves are then iterative
   /// refinement: inner PCG with the cutoff product (float32 in mixed precision, else the precision's own), the
   /// residual and every verdict from the full product, so a converged column meets its tolerance for the untruncated
-  /// system. Predictions use the cutoff product at the same truncation.
+  /// system. Predictions and the gradient's pair sums use the cutoff at the same truncation.
   std::optional<double> truncation;
   /// For Precision::mixed; with a truncation in float64, inner solves to truncated_inner_relative_tolerance.
   RefinementOptions refinement{};
@@ -83,6 +83,9 @@ struct KernelSolverGradient {
   double ridge = 0;                      ///< dL/dalpha
   double kernel_parameter = 0;           ///< dL/dg
   SolveResult adjoint;                   ///< how the adjoint solve went
+  /// With KernelSolverOptions::truncation: the cutoff of the pair sums and the bounds on what they drop
+  /// (SolveGradient::cutoff); nothing otherwise.
+  std::optional<CutoffSummary> cutoff;
 };
 
 /// \brief (K + alpha I) c = b for a kernel, precision and preconditioner chosen at run time, on this rank's rows

@@ -1,5 +1,6 @@
 // The gradient of the kernel bilinear form B = sum_ij k(|t_i - s_j|^2) (u_i . v_j) with respect to the targets t,
-// as one parallel loop over target rows, each reducing over all sources with the lane-blocked sums of row_product.
+// as one parallel loop over target rows, each reducing over its sources (all, or the tiles of a cutoff pattern) with
+// the lane-blocked sums of row_product.
 #pragma once
 
 #include <kernelsolve/kernels/kernel_traits.hpp>
@@ -17,10 +18,12 @@ inline constexpr int max_coordinates_per_pass = 3;
 /// For one target row i and the coordinates d = first_coordinate + w, w < Coordinates:
 ///   gradient(i, d) = sum_j 2 k'(r2_ij) (u_i . v_j) (t_i,d - s_j,d)      (dB/dt_i,d)
 ///   parameter(i)   = sum_j dk/dg(r2_ij) (u_i . v_j)                      (row i's part of dB/dg; WithParameter only)
+/// over the sources j of the ranges that source_ranges.for_each_range(i, f) hands to f(begin, end), as in RowProduct.
 /// Columns > 0 fixes Dv at compile time (0: read at run time). Why both are template parameters: a run-time loop
 /// over the columns or a run-time branch inside the source loop keeps the compiler from vectorizing it.
 template <int Dimension, int Coordinates, int Columns, bool WithParameter, int Lanes, class Kernel, class Targets,
-          class Sources, class TargetWeights, class SourceWeights, class Gradient, class Parameter>
+          class Sources, class TargetWeights, class SourceWeights, class Gradient, class Parameter,
+          class SourceRanges = AllSources>
 struct RowGradient {
   using scalar_type = typename Kernel::value_type;
   static constexpr int width = Coordinates + (WithParameter ? 1 : 0);
@@ -34,7 +37,7 @@ struct RowGradient {
   Parameter parameter;  // written only WithParameter
   int first_coordinate;
   int dimension;
-  int source_count;
+  SourceRanges source_ranges;
 
   // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
   KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
@@ -45,41 +48,46 @@ struct RowGradient {
     if constexpr (Columns > 0) {
       for (int c = 0; c < Columns; ++c) target_weight[c] = target_weights(i, c);
     }
+    scalar_type partial[width][Lanes] = {};
+    source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
+      accumulate_lanes<Lanes>(
+          begin, end,
+          [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
+            scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
+            scalar_type weight = 0;  // u_i . v_j
+            if constexpr (Columns > 0) {
+              for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
+            } else {
+              for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+            }
+            scalar_type const slope = 2 * kernel.derivative(r2) * weight;
+            for (int w = 0; w < Coordinates; ++w) {
+              int const d = first_coordinate + w;
+              terms[w] = slope * (targets(i, d) - sources(j, d));
+            }
+            if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
+          },
+          partial);
+    });
     scalar_type sums[width];
-    lane_blocked_sum<Lanes>(
-        source_count,
-        [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
-          scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
-          scalar_type weight = 0;  // u_i . v_j
-          if constexpr (Columns > 0) {
-            for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
-          } else {
-            for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
-          }
-          scalar_type const slope = 2 * kernel.derivative(r2) * weight;
-          for (int w = 0; w < Coordinates; ++w) {
-            int const d = first_coordinate + w;
-            terms[w] = slope * (targets(i, d) - sources(j, d));
-          }
-          if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
-        },
-        sums);
+    sum_lanes<Lanes>(partial, sums);
     for (int w = 0; w < Coordinates; ++w) gradient(i, first_coordinate + w) = sums[w];
     if constexpr (WithParameter) parameter(i) = sums[Coordinates];
   }
 };
 
+/// The gradient sums of RowGradient over the sources that source_ranges keeps per row (AllSources, or a cutoff
+/// pattern's TileSourceRanges), in passes of up to max_coordinates_per_pass coordinates.
 template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
-          class Gradient, class Parameter>
+          class Gradient, class Parameter, class SourceRanges>
 void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
                   TargetWeights const& target_weights, SourceWeights const& source_weights, Gradient const& gradient,
-                  Parameter const& parameter) {
+                  Parameter const& parameter, SourceRanges const& source_ranges) {
   using scalar_type = typename Kernel::value_type;
   constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(target_weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
-  int const source_count = static_cast<int>(sources.extent(0));
   bool const wants_parameter = has_parameter_derivative<Kernel>::value && parameter.extent(0) > 0;
   // Dv <= max_columns_per_pass is compiled as a constant (the weight loop unrolls); more columns are read at run time.
   auto const dispatch_columns = [&](auto&& body) {
@@ -94,13 +102,14 @@ void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets con
       for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
         dispatch_count<max_coordinates_per_pass>(dimension - first, [&](auto coordinates_constant) {
           auto const launch = [&](auto with_parameter) {
-            using Functor = RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value,
-                                        decltype(columns_constant)::value, decltype(with_parameter)::value, lanes,
-                                        Kernel, Targets, Sources, TargetWeights, SourceWeights, Gradient, Parameter>;
+            using Functor =
+                RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value,
+                            decltype(columns_constant)::value, decltype(with_parameter)::value, lanes, Kernel, Targets,
+                            Sources, TargetWeights, SourceWeights, Gradient, Parameter, SourceRanges>;
             Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
                                  Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
                                  Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
-                                         first, dimension, source_count});
+                                         first, dimension, source_ranges});
           };
           // The parameter derivative, when wanted, rides along with the first pass over the coordinates.
           if constexpr (has_parameter_derivative<Kernel>::value) {
@@ -114,6 +123,16 @@ void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets con
       }
     });
   });
+}
+
+/// The gradient sums over all sources.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
+          class Gradient, class Parameter>
+void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                  TargetWeights const& target_weights, SourceWeights const& source_weights, Gradient const& gradient,
+                  Parameter const& parameter) {
+  row_gradient(space, kernel, targets, sources, target_weights, source_weights, gradient, parameter,
+               AllSources{static_cast<int>(sources.extent(0))});
 }
 
 }  // namespace detail

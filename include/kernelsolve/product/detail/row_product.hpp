@@ -46,14 +46,6 @@ KOKKOS_FORCEINLINE_FUNCTION void sum_lanes(Scalar const (&partial)[Width][Lanes]
   }
 }
 
-/// sums[w] = sum_{j < count} term_w(j), where body(j, terms) writes the Width terms of source j (accumulate_lanes).
-template <int Lanes, class Scalar, int Width, class Body>
-KOKKOS_FORCEINLINE_FUNCTION void lane_blocked_sum(int count, Body const& body, Scalar (&sums)[Width]) {
-  Scalar partial[Width][Lanes] = {};
-  accumulate_lanes<Lanes>(0, count, body, partial);
-  sum_lanes<Lanes>(partial, sums);
-}
-
 /// The sources a row of the product reduces over: all of them, [0, count).
 struct AllSources {
   int count;
