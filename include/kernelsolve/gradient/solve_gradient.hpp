@@ -86,8 +86,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                             solution.extent(0), " x ", solution.extent(1), ") must have the same shape");
   }
   detail::throw_on_every_rank_if<DimensionMismatch>(op.communicator(), shape_problem, "solve_gradient");
-  detail::throw_on_every_rank_if<InvalidArgument>(
-      op.communicator(), truncation ? detail::invalid_truncation(*truncation) : std::nullopt, "solve_gradient");
+  detail::throw_on_every_rank_if<InvalidArgument>(op.communicator(), detail::invalid_truncation(truncation),
+                                                  "solve_gradient");
   auto const& space = op.space();
   auto const columns = static_cast<int>(solution.extent(1));
   auto const rows = op.local_rows();

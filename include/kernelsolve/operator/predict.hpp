@@ -26,9 +26,9 @@ namespace kernelsolve {
 /// \param coefficients op.local_rows() x Dv, this rank's rows of c (e.g. the solution of conjugate_gradient).
 /// \param new_points   this rank's M_r x D new points, in op's memory space, any layout.
 /// \param values       M_r x Dv, overwritten.
-/// \throws InvalidArgument (on every rank) when D, Dv or the row counts disagree, or when the new
-///         points hold NaN or Inf.
 /// \param truncation   the cutoff product at this truncation (cutoff_pattern.hpp) instead of op's own (none: op's).
+/// \throws InvalidArgument (on every rank) when D, Dv or the row counts disagree, when the new points hold NaN or
+///         Inf, or when the truncation is outside (0, 1).
 template <class Kernel, class ExecutionSpace, class MemorySpace, class NewPoints, class Values>
 void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
              typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& coefficients,
@@ -53,7 +53,7 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
                   "the coefficients must have the same number of columns Dv on every rank");
   comm.throw_if_any_rank_failed(detail::count_non_finite(op.space(), new_points) > 0,
                                 "kernelsolve::predict: the new points contain NaN or Inf values");
-  auto const problem = truncation ? detail::invalid_truncation(*truncation) : std::nullopt;
+  auto const problem = detail::invalid_truncation(truncation);
   comm.throw_if_any_rank_failed(problem.has_value(), "kernelsolve::predict: " + problem.value_or(std::string()));
 
   typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type all_coefficients(

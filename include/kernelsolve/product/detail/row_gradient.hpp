@@ -48,29 +48,26 @@ struct RowGradient {
     if constexpr (Columns > 0) {
       for (int c = 0; c < Columns; ++c) target_weight[c] = target_weights(i, c);
     }
-    scalar_type partial[width][Lanes] = {};
+    LaneSums<Lanes, scalar_type, width> lane_sums;
     source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
-      accumulate_lanes<Lanes>(
-          begin, end,
-          [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
-            scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
-            scalar_type weight = 0;  // u_i . v_j
-            if constexpr (Columns > 0) {
-              for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
-            } else {
-              for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
-            }
-            scalar_type const slope = 2 * kernel.derivative(r2) * weight;
-            for (int w = 0; w < Coordinates; ++w) {
-              int const d = first_coordinate + w;
-              terms[w] = slope * (targets(i, d) - sources(j, d));
-            }
-            if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
-          },
-          partial);
+      lane_sums.add(begin, end, [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
+        scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
+        scalar_type weight = 0;  // u_i . v_j
+        if constexpr (Columns > 0) {
+          for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
+        } else {
+          for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+        }
+        scalar_type const slope = 2 * kernel.derivative(r2) * weight;
+        for (int w = 0; w < Coordinates; ++w) {
+          int const d = first_coordinate + w;
+          terms[w] = slope * (targets(i, d) - sources(j, d));
+        }
+        if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
+      });
     });
     scalar_type sums[width];
-    sum_lanes<Lanes>(partial, sums);
+    lane_sums.sums(sums);
     for (int w = 0; w < Coordinates; ++w) gradient(i, first_coordinate + w) = sums[w];
     if constexpr (WithParameter) parameter(i) = sums[Coordinates];
   }

@@ -12,39 +12,91 @@
 namespace kernelsolve {
 namespace detail {
 
-/// partial[w][lane] += term_w(j) for the sources j in [begin, end), where body(j, terms) writes the Width terms of
-/// source j. Sources are taken Lanes at a time into independent partial sums: no dependency between lanes, so the
-/// compiler vectorizes them. Source j goes to lane (j - begin) % Lanes, the sources of a lane in increasing order:
-/// with begin a multiple of Lanes that is lane j % Lanes, whatever ranges the sources are split into. The order of
-/// the additions depends only on begin and end, so equal inputs give equal bits on any partition of the rows.
-/// Force-inlined: Clang otherwise keeps it as a call of its own, so the loop is not where the row functor is.
-template <int Lanes, class Scalar, int Width, class Body>
-KOKKOS_FORCEINLINE_FUNCTION void accumulate_lanes(int begin, int end, Body const& body,
-                                                  Scalar (&partial)[Width][Lanes]) {
-  int const blocked_end = end - (end - begin) % Lanes;
-  for (int block = begin; block < blocked_end; block += Lanes) {
-    for (int lane = 0; lane < Lanes; ++lane) {
-      Scalar terms[Width];
-      body(block + lane, terms);
-      for (int w = 0; w < Width; ++w) partial[w][lane] += terms[w];
+/// The Width sums of a row, sum_j term_w(j) over the source ranges added to it, in independent lanes that the
+/// compiler vectorizes and in two levels, so that float32 rounding grows far slower than in one running sum.
+///
+/// Lanes: source j goes to lane (j - origin) % Lanes (origin = begin % Lanes: 0 for every range a row gets here, whose
+/// begins are 0 or multiples of the 64-row tiles), the sources of a lane in increasing order.
+/// Levels: the sources are grouped into chunks of chunk_lanes terms per lane on a fixed grid of j; a chunk's terms are
+/// summed apart and added to the running lane sums when the row moves past the chunk. The running sum of a lane then
+/// takes a few hundred chunk sums at N = 1e5 instead of thousands of terms: what limits float32 products is that
+/// rounding (the inner solves of mixed precision gained only 1e-3 per outer step with one level).
+/// The order of the additions depends only on the sources added, so equal inputs give equal bits on any partition of
+/// the rows; a range skipped where the terms are exactly 0 (a compact kernel's cutoff) changes no bit, since the chunk
+/// state carries over from range to range.
+template <int Lanes, class Scalar, int Width>
+struct LaneSums {
+  static constexpr int chunk_lanes = 16;  ///< terms per lane in a chunk
+  static constexpr int chunk_sources = chunk_lanes * Lanes;
+
+  Scalar running[Width][Lanes] = {};
+  Scalar chunk[Width][Lanes] = {};
+  int current_chunk = 0;
+
+  KOKKOS_FORCEINLINE_FUNCTION void flush() {
+    for (int w = 0; w < Width; ++w)
+      for (int lane = 0; lane < Lanes; ++lane) {
+        running[w][lane] += chunk[w][lane];
+        chunk[w][lane] = 0;
+      }
+  }
+
+  /// Moves to the chunk that holds source j (the running sums take the chunk before) and returns where it ends.
+  KOKKOS_FORCEINLINE_FUNCTION int enter_chunk(int j, int origin) {
+    int const chunk_index = (j - origin) / chunk_sources;
+    if (chunk_index != current_chunk) {
+      flush();
+      current_chunk = chunk_index;
+    }
+    return origin + (chunk_index + 1) * chunk_sources;
+  }
+
+  /// Adds term_w(j) for the sources j in [begin, end), where body(j, terms) writes the Width terms of source j.
+  /// Force-inlined: Clang otherwise keeps it as a call of its own, so the loop is not where the row functor is.
+  template <class Body>
+  KOKKOS_FORCEINLINE_FUNCTION void add(int begin, int end, Body const& body) {
+    int const origin = begin % Lanes;
+    int const blocked_end = end - (end - begin) % Lanes;
+    int block = begin;
+    while (block < blocked_end) {
+      int const chunk_end = enter_chunk(block, origin);
+      int const stop = blocked_end < chunk_end ? blocked_end : chunk_end;
+      // The lanes in a local array, which the compiler keeps in registers: Clang does not vectorize the cheap
+      // kernels (Cauchy) with the sums in the struct, which it must then load and store at every block.
+      Scalar local[Width][Lanes];
+      for (int w = 0; w < Width; ++w)
+        for (int lane = 0; lane < Lanes; ++lane) local[w][lane] = chunk[w][lane];
+      for (; block < stop; block += Lanes) {
+        for (int lane = 0; lane < Lanes; ++lane) {
+          Scalar terms[Width];
+          body(block + lane, terms);
+          for (int w = 0; w < Width; ++w) local[w][lane] += terms[w];
+        }
+      }
+      for (int w = 0; w < Width; ++w)
+        for (int lane = 0; lane < Lanes; ++lane) chunk[w][lane] = local[w][lane];
+    }
+    if (blocked_end < end) {
+      // Fewer than Lanes sources: all in the chunk of blocked_end (a chunk holds a whole number of lane blocks).
+      enter_chunk(blocked_end, origin);
+      for (int j = blocked_end; j < end; ++j) {
+        Scalar terms[Width];
+        body(j, terms);
+        for (int w = 0; w < Width; ++w) chunk[w][j - blocked_end] += terms[w];
+      }
     }
   }
-  for (int j = blocked_end; j < end; ++j) {
-    Scalar terms[Width];
-    body(j, terms);
-    for (int w = 0; w < Width; ++w) partial[w][j - blocked_end] += terms[w];
-  }
-}
 
-/// sums[w] = sum over the lanes of partial[w], in lane order.
-template <int Lanes, class Scalar, int Width>
-KOKKOS_FORCEINLINE_FUNCTION void sum_lanes(Scalar const (&partial)[Width][Lanes], Scalar (&sums)[Width]) {
-  for (int w = 0; w < Width; ++w) {
-    Scalar sum = 0;
-    for (int lane = 0; lane < Lanes; ++lane) sum += partial[w][lane];
-    sums[w] = sum;
+  /// sums[w] = the sum over the lanes of lane w's chunks, in lane order.
+  KOKKOS_FORCEINLINE_FUNCTION void sums(Scalar (&out)[Width]) {
+    flush();
+    for (int w = 0; w < Width; ++w) {
+      Scalar sum = 0;
+      for (int lane = 0; lane < Lanes; ++lane) sum += running[w][lane];
+      out[w] = sum;
+    }
   }
-}
+};
 
 /// The sources a row of the product reduces over: all of them, [0, count).
 struct AllSources {
@@ -112,18 +164,15 @@ struct RowProduct {
   KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
-    scalar_type partial[Columns][Lanes] = {};
+    LaneSums<Lanes, scalar_type, Columns> lane_sums;
     source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
-      accumulate_lanes<Lanes>(
-          begin, end,
-          [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
-            scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
-            for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
-          },
-          partial);
+      lane_sums.add(begin, end, [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
+        scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
+        for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
+      });
     });
     scalar_type sums[Columns];
-    sum_lanes<Lanes>(partial, sums);
+    lane_sums.sums(sums);
     for (int c = 0; c < Columns; ++c) out(i, first_column + c) = sums[c];
   }
 };
