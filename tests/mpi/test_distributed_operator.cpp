@@ -38,6 +38,34 @@ TYPED_TEST(DistributedOperator, PartitionIsBalancedAndLocalPointsAreNotACopy) {
   EXPECT_EQ(problem.op.dimension(), 3);
 }
 
+// The overlapped gather (the default on several ranks) against the blocking MPI_Allgatherv, bit for bit: full and
+// truncated, Dv = 5 (two passes of columns), N = 300 (the first ranks' rows hold no phase boundary, whose phases
+// are empty) and 2100 (phase boundaries inside the blocks of 2 and 3 ranks).
+TYPED_TEST(DistributedOperator, OverlappedGatherGivesTheBitsOfTheBlockingOne) {
+  for (std::int64_t count : {300, 2100}) {
+    auto problem = make_problem<TypeParam>(MPI_COMM_WORLD, count, 2, 5, TypeParam(0.05), TypeParam(0.05));
+    for (bool truncated : {false, true}) {
+      if (truncated) problem.op.truncate(1e-6);
+      EXPECT_EQ(problem.op.overlaps_gather(), world_size() > 1);
+      auto const overlapped = problem.new_block(5);
+      problem.op.apply(problem.b, overlapped);
+      problem.op.overlap_gather(false);
+      EXPECT_FALSE(problem.op.overlaps_gather());
+      auto const blocking = problem.new_block(5);
+      problem.op.apply(problem.b, blocking);
+      problem.op.overlap_gather(true);
+      auto const a = problem.gather(overlapped);
+      auto const b = problem.gather(blocking);
+      EXPECT_EQ(a.values, b.values) << "N=" << count << (truncated ? ", truncated" : "");
+      if (!truncated) {
+        auto const expected = kernelsolve::reference::multiply(problem.dense_operator(), problem.right_hand_sides);
+        EXPECT_LT(kernelsolve::test::max_relative_difference(a, expected),
+                  20 * kernelsolve::test::product_tolerance<TypeParam>());
+      }
+    }
+  }
+}
+
 TEST(DistributedOperatorErrors, NegativeAlphaOnEveryRank) {
   EXPECT_THROW_WITH_MESSAGE(make_problem<double>(MPI_COMM_WORLD, 10, 2, 1, 0.3, -1.0), InvalidArgument,
                             "alpha (the ridge) must be finite and >= 0, got -1");

@@ -96,6 +96,19 @@ TEST(PhaseTimings, StatisticsOverRanksShowTheLoadImbalance) {
   EXPECT_EQ(to_string(Phase::preconditioner_apply), "preconditioner_apply");
 }
 
+TEST(PhaseTimings, AResumedPhaseAddsItsSecondsButNoEntry) {
+  PhaseTimings timings;
+  { ScopedPhase first(&timings, Phase::gather); }
+  {
+    ScopedPhase slice(&timings, Phase::gather, ScopedPhase::Entry::resumed);
+    sleep_for_milliseconds(30);
+  }
+  { ScopedPhase slice(&timings, Phase::kernel_product, ScopedPhase::Entry::resumed); }
+  EXPECT_EQ(timings.calls(Phase::gather), 1);
+  EXPECT_EQ(timings.calls(Phase::kernel_product), 0);
+  EXPECT_GE(timings.seconds(Phase::gather), 0.03);
+}
+
 TEST(PhaseTimings, PreconditionedSolveChargesEachPhaseItsWork) {
   auto problem = make_problem<double>(MPI_COMM_WORLD, 300, 2, 2, 0.1, 1e-3);
   EXPECT_EQ(problem.op.timings(), nullptr);  // not timed unless asked

@@ -30,7 +30,8 @@ template <class Kernel>
   using Functor = kernelsolve::detail::RowProduct<dimension, columns, kernelsolve::detail::simd_lanes_v<Scalar>, Kernel,
                                                   Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>>;
   Functor const functor{kernel, points, points,    weights,
-                        out,    0,      dimension, kernelsolve::detail::AllSources{static_cast<int>(points.extent(0))}};
+                        out,    0,      dimension, kernelsolve::detail::AllSources{static_cast<int>(points.extent(0))},
+                        {}};
   for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
 }
 
@@ -47,7 +48,33 @@ template <class Kernel>
   Ranges const source_ranges{Kokkos::View<int const*, Kokkos::HostSpace>(offsets, tiles + 1),
                              Kokkos::View<int const*, Kokkos::HostSpace>(begins, ranges),
                              Kokkos::View<int const*, Kokkos::HostSpace>(ends, ranges), 0, 0};
-  Functor const functor{kernel, points, points, weights, out, 0, dimension, source_ranges};
+  Functor const functor{kernel, points, points, weights, out, 0, dimension, source_ranges, {}};
+  for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
+}
+
+/// The same over one phase [phase_begin, phase_end) of the sources, the running sums carried in `running` (what
+/// DistributedOperator::apply runs on several ranks, its gather overlapped).
+template <class Kernel>
+[[gnu::always_inline]] inline void phased_product_rows(Kernel kernel, Block<typename Kernel::value_type> points,
+                                                       Block<typename Kernel::value_type> weights,
+                                                       Block<typename Kernel::value_type> out,
+                                                       typename Kernel::value_type* running, int const* offsets,
+                                                       int const* begins, int const* ends, int tiles, int ranges,
+                                                       int phase_begin, int phase_end, bool resume, bool keep) {
+  using Scalar = typename Kernel::value_type;
+  constexpr int lanes = kernelsolve::detail::simd_lanes_v<Scalar>;
+  using Ranges = kernelsolve::detail::SourcePhase<kernelsolve::detail::TileSourceRanges<Kokkos::HostSpace>>;
+  using Running = Kokkos::View<Scalar***, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
+  using Carry = kernelsolve::detail::CarryBetweenPhases<Running>;
+  using Functor = kernelsolve::detail::RowProduct<dimension, columns, lanes, Kernel, Block<Scalar>, Block<Scalar>,
+                                                  Block<Scalar>, Block<Scalar>, Ranges, Carry>;
+  Ranges const source_ranges{{Kokkos::View<int const*, Kokkos::HostSpace>(offsets, tiles + 1),
+                              Kokkos::View<int const*, Kokkos::HostSpace>(begins, ranges),
+                              Kokkos::View<int const*, Kokkos::HostSpace>(ends, ranges), 0, 0},
+                             phase_begin,
+                             phase_end};
+  Carry const carry{Running(running, points.extent(0), columns, lanes), resume, keep};
+  Functor const functor{kernel, points, points, weights, out, 0, dimension, source_ranges, carry};
   for (int i = 0; i < static_cast<int>(points.extent(0)); ++i) functor(i);
 }
 
@@ -88,6 +115,14 @@ template <class Kernel>
                        Block<Scalar>(const_cast<Scalar*>(points), rows, dimension),                                    \
                        Block<Scalar>(const_cast<Scalar*>(weights), rows, columns), Block<Scalar>(out, rows, columns),  \
                        offsets, begins, ends, (rows + 63) / 64, ranges);                                               \
+  }                                                                                                                    \
+  extern "C" __attribute__((noinline)) void ks_probe_phased_##family##_##Scalar(                                       \
+      Scalar const* points, Scalar const* weights, Scalar* out, Scalar* running, int rows, int const* offsets,         \
+      int const* begins, int const* ends, int ranges, int phase_begin, int phase_end, bool resume, bool keep) {        \
+    phased_product_rows(                                                                                               \
+        kernelsolve::Kernel<Scalar>{Scalar(2)}, Block<Scalar>(const_cast<Scalar*>(points), rows, dimension),           \
+        Block<Scalar>(const_cast<Scalar*>(weights), rows, columns), Block<Scalar>(out, rows, columns), running,        \
+        offsets, begins, ends, (rows + 63) / 64, ranges, phase_begin, phase_end, resume, keep);                        \
   }                                                                                                                    \
   extern "C" __attribute__((noinline)) void ks_probe_gradient_##family##_##Scalar(                                     \
       Scalar const* points, Scalar const* u, Scalar* gradient, Scalar* parameter, int rows, int const* offsets,        \

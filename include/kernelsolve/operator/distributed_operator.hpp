@@ -55,9 +55,10 @@ inline CutoffSummary cutoff_summary_over_ranks(Communicator const& comm, CutoffS
 /// \brief A = K(x, x) + ridge I, distributed by rows over an MPI communicator and applied matrix-free.
 ///
 /// Rank r owns the points of rows [partition().begin(r), partition().end(r)) and the matching rows of every vector
-/// (a "block": local_rows() x Dv, column-major). apply() gathers the whole input vector on every rank (one
-/// MPI_Allgatherv per column) and computes its own rows of the product. K is never stored: the memory per rank is
-/// O(N (D + Dv)). All member functions that communicate are collective: every rank calls them, in the same order.
+/// (a "block": local_rows() x Dv, column-major). apply() gathers the whole input vector on every rank (point to
+/// point, overlapped with the product: overlap_gather) and computes its own rows of the product. K is never stored:
+/// the memory per rank is O(N (D + Dv)). All member functions that communicate are collective: every rank calls them,
+/// in the same order.
 ///
 /// \tparam Kernel         a kernel functor (kernel_traits.hpp), e.g. Gaussian<float>.
 /// \tparam ExecutionSpace where the products run.  \tparam MemorySpace where points and vectors live.
@@ -131,8 +132,10 @@ class DistributedOperator {
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::gathered_direction"),
           partition_.global_rows(), in.extent(1));
     }
-    allgather_rows(in, gathered_);
-    {
+    if (overlaps_gather()) {
+      product_with_overlapped_gather(in, out);
+    } else {
+      allgather_rows(in, gathered_);
       ScopedPhase timed(timings(), Phase::kernel_product);
       kernel_product(space_, kernel_, local_points(), points_, gathered_, out, pattern_);
     }
@@ -145,6 +148,18 @@ class DistributedOperator {
         KOKKOS_LAMBDA(std::size_t i) {
           for (int c = 0; c < columns; ++c) out(i, c) += ridge * in(i, c);
         });
+  }
+
+  /// \brief Whether apply() overlaps the gather of its input with the product (default: yes). Overlapped, every rank
+  /// sends its block to the others (MPI_Isend / MPI_Irecv) and the product sums the sources in phases in source
+  /// order, phase k as soon as the blocks of ranks 0..k are in, each row's running sums carried between phases
+  /// (rows x Dv x lanes values more per rank): the same bits as the blocking MPI_Allgatherv and one pass, on every
+  /// rank count. Only on more than one rank and where MPI reads MemorySpace (else the blocking gather). Not
+  /// collective: every rank must choose the same.
+  void overlap_gather(bool overlap) { overlap_gather_ = overlap; }
+  /// Whether apply() overlaps its gather now (overlap_gather, more than one rank, memory MPI can read).
+  [[nodiscard]] bool overlaps_gather() const {
+    return overlap_gather_ && partition_.parts() > 1 && detail::mpi_can_access_v<MemorySpace>;
   }
 
   /// \brief From now on apply() computes the cutoff product (cutoff_pattern.hpp): K_cutoff + ridge I, where each
@@ -245,6 +260,65 @@ class DistributedOperator {
 
  private:
   using host_block_type = Kokkos::View<scalar_type**, Kokkos::LayoutLeft, Kokkos::HostSpace>;
+  /// Running lane sums of the rows between the phases of an overlapped product: rows x Dv x lanes.
+  using running_type = Kokkos::View<scalar_type***, MemorySpace>;
+
+  /// apply()'s product with the gather of `in` overlapped (overlap_gather). Phase k ends at the chunk boundary
+  /// at or below the end of rank k's rows (the last at N), so it needs the blocks of ranks 0..k only.
+  void product_with_overlapped_gather(block_type const& in, block_type const& out) const {
+    constexpr int alignment = detail::phase_alignment_v<ExecutionSpace, scalar_type>;
+    constexpr int lanes = detail::source_lanes_v<ExecutionSpace, scalar_type>;
+    constexpr int tag = 7100;  // + column; the communicator is the operator's own duplicate
+    int const parts = partition_.parts();
+    int const rank = communicator_.rank();
+    int const columns = static_cast<int>(in.extent(1));
+    auto const type = mpi_type<scalar_type>::get();
+    auto const slot = [columns](int part, int column) { return static_cast<std::size_t>(part * columns + column); };
+    std::vector<MPI_Request> receives(slot(parts, 0), MPI_REQUEST_NULL);
+    std::vector<MPI_Request> sends(receives.size(), MPI_REQUEST_NULL);
+    {
+      ScopedPhase timed(timings(), Phase::gather);
+      space_.fence();  // in must be complete before MPI reads it
+      for (int part = 0; part < parts; ++part) {
+        if (part == rank) continue;
+        for (int c = 0; c < columns; ++c) {
+          auto const column = static_cast<std::size_t>(c);
+          MPI_Irecv(gathered_.data() + column * gathered_.stride(1) + partition_.begin(part),
+                    partition_.local_rows(part), type, part, tag + c, communicator_.get(), &receives[slot(part, c)]);
+          MPI_Isend(in.data() + column * in.stride(1), local_rows(), type, part, tag + c, communicator_.get(),
+                    &sends[slot(part, c)]);
+        }
+      }
+      Kokkos::deep_copy(
+          space_, Kokkos::subview(gathered_, Kokkos::make_pair(first_row(), first_row() + local_rows()), Kokkos::ALL),
+          in);
+    }
+    if (running_.extent(0) != static_cast<std::size_t>(local_rows()) ||
+        running_.extent(1) != static_cast<std::size_t>(columns)) {
+      running_ = running_type(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::running_sums"),
+          local_rows(), columns, lanes);
+    }
+    std::int64_t phase_begin = 0;
+    bool started = false;
+    for (int part = 0; part < parts; ++part) {
+      bool const last = part + 1 == parts;
+      std::int64_t const phase_end = last ? partition_.global_rows() : partition_.end(part) / alignment * alignment;
+      if (part != rank) {
+        ScopedPhase timed(timings(), Phase::gather, ScopedPhase::Entry::resumed);
+        MPI_Waitall(columns, &receives[slot(part, 0)], MPI_STATUSES_IGNORE);
+      }
+      if (phase_end == phase_begin) continue;  // no chunk boundary in this rank's rows: its phase joins the next
+      ScopedPhase timed(timings(), Phase::kernel_product,
+                        started ? ScopedPhase::Entry::resumed : ScopedPhase::Entry::counted);
+      detail::kernel_product_phase(space_, kernel_, local_points(), points_, gathered_, out, pattern_, phase_begin,
+                                   phase_end, running_, !started, last);
+      started = true;
+      phase_begin = phase_end;
+    }
+    ScopedPhase timed(timings(), Phase::gather, ScopedPhase::Entry::resumed);
+    MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
+  }
 
   /// The View itself when MPI can access its memory, else its `columns` columns in host memory: a column range of
   /// `staging` (reallocated as rows x columns when too small) for scalar_type blocks, else a new host copy. copy_in
@@ -280,6 +354,8 @@ class DistributedOperator {
   RowPartition partition_ = RowPartition::balanced(1, 1);
   block_type points_;
   mutable block_type gathered_;
+  mutable running_type running_;  ///< of the overlapped product (allocated on its first use)
+  bool overlap_gather_ = true;
   CutoffPattern<MemorySpace> pattern_;           ///< of apply(), this rank's rows (set by the constructor)
   std::optional<CutoffSummary> cutoff_summary_;  ///< over all ranks, when truncated
   /// Host staging of allgather_rows when MPI cannot access MemorySpace (unused otherwise).

@@ -49,7 +49,7 @@ class PhaseTimings {
  public:
   /// Seconds charged to `phase` (exclusive: not those of phases running inside it).
   [[nodiscard]] double seconds(Phase phase) const { return seconds_[index(phase)]; }
-  /// How many times `phase` was entered.
+  /// How many times `phase` was entered (a phase resumed within one operation, ScopedPhase::resumed, counts once).
   [[nodiscard]] std::int64_t calls(Phase phase) const { return calls_[index(phase)]; }
   /// The sum over all phases.
   [[nodiscard]] double total_seconds() const;
@@ -76,9 +76,13 @@ class PhaseTimings {
 /// resumes the phase that was running. Does nothing for timings == nullptr (no timings attached).
 class ScopedPhase {
  public:
-  ScopedPhase(PhaseTimings* timings, Phase phase) : timings_(timings) {
+  /// Whether this scope is a new entry of its phase or resumes one already counted in the same operation (the
+  /// gather and product slices of an overlapped product: one entry each per product, as for the blocking one).
+  enum class Entry : bool { counted, resumed };
+
+  ScopedPhase(PhaseTimings* timings, Phase phase, Entry entry = Entry::counted) : timings_(timings) {
     if (timings_ != nullptr) {
-      ++timings_->calls_[PhaseTimings::index(phase)];
+      if (entry == Entry::counted) ++timings_->calls_[PhaseTimings::index(phase)];
       outer_ = timings_->switch_to(phase);
     }
   }

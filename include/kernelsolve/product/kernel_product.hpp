@@ -10,6 +10,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -86,6 +87,44 @@ void kernel_product(ExecutionSpace const& space, Kernel const& kernel, Targets c
   detail::ProfilingRegion region("kernelsolve::kernel_product::cutoff");
   detail::row_product(space, kernel, targets, sources, weights, out, pattern.source_ranges());
 }
+
+namespace detail {
+
+/// \brief One phase of the cutoff product summed in phases in source order (DistributedOperator's overlapped gather):
+/// kernel_product(..., pattern) over the sources [phase_begin, phase_end) only, each row's running lane sums taken
+/// from `running` (unless first) and left there (unless last, which writes out instead).
+/// Phases that begin and end on multiples of phase_alignment_v (the last at the sources' end) give the bits of the
+/// one-pass product: every lane takes the same terms in the same order, and the same chunk sums.
+/// \param running targets x Dv x source_lanes_v values in the execution space's memory (any content for the first).
+/// \throws DimensionMismatch for a running block of other extents, InvalidArgument for a phase off that grid.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out, class MemorySpace,
+          class Running>
+void kernel_product_phase(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets,
+                          Sources const& sources, Weights const& weights, Out const& out,
+                          CutoffPattern<MemorySpace> const& pattern, std::int64_t phase_begin, std::int64_t phase_end,
+                          Running const& running, bool first, bool last) {
+  using scalar_type = typename Kernel::value_type;
+  constexpr int alignment = phase_alignment_v<ExecutionSpace, scalar_type>;
+  constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
+  check_product_arguments<ExecutionSpace, Kernel>(targets, sources, weights, out);
+  KS_REQUIRE_EQUAL_EXTENTS("targets.extent(0)", targets.extent(0), "pattern.rows()", pattern.rows());
+  KS_REQUIRE_EQUAL_EXTENTS("sources.extent(0)", sources.extent(0), "pattern.source_rows()", pattern.source_rows());
+  KS_REQUIRE_EQUAL_EXTENTS("running.extent(0)", running.extent(0), "targets.extent(0)", targets.extent(0));
+  KS_REQUIRE_EQUAL_EXTENTS("running.extent(1)", running.extent(1), "weights.extent(1)", weights.extent(1));
+  KS_REQUIRE_EQUAL_EXTENTS("running.extent(2)", running.extent(2), "source lanes", lanes);
+  auto const source_count = static_cast<std::int64_t>(sources.extent(0));
+  KS_USER_REQUIRE(0 <= phase_begin && phase_begin <= phase_end && phase_end <= source_count &&
+                      phase_begin % alignment == 0 && (phase_end % alignment == 0 || phase_end == source_count),
+                  "a product phase must lie in [0, ", source_count, "] on multiples of ", alignment, ", got [",
+                  phase_begin, ", ", phase_end, ")");
+  ProfilingRegion region("kernelsolve::kernel_product::phase");
+  using Ranges = std::decay_t<decltype(pattern.source_ranges())>;
+  row_product(space, kernel, targets, sources, weights, out,
+              SourcePhase<Ranges>{pattern.source_ranges(), static_cast<int>(phase_begin), static_cast<int>(phase_end)},
+              CarryBetweenPhases<Running>{running, !first, !last});
+}
+
+}  // namespace detail
 
 /// \brief kernel_product on a default-constructed instance of the Views' execution space.
 template <class Kernel, class Targets, class Sources, class Weights, class Out>

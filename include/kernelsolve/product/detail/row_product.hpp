@@ -26,6 +26,8 @@ namespace detail {
 /// state carries over from range to range.
 template <int Lanes, class Scalar, int Width>
 struct LaneSums {
+  static constexpr int lanes = Lanes;
+  static constexpr int width = Width;
   static constexpr int chunk_lanes = 16;  ///< terms per lane in a chunk
   static constexpr int chunk_sources = chunk_lanes * Lanes;
 
@@ -107,6 +109,59 @@ struct AllSources {
   }
 };
 
+/// The sources of `ranges` in [begin, end): one piece of a product summed piece by piece as its sources arrive
+/// (DistributedOperator's overlapped gather). Pieces that begin and end on the LaneSums chunk grid
+/// (phase_alignment_v) give the bits of one pass over all ranges: each lane takes the same terms in the same order
+/// and the same chunk sums.
+template <class SourceRanges>
+struct SourcePhase {
+  SourceRanges ranges;
+  int begin;
+  int end;
+  template <class Function>
+  KOKKOS_FORCEINLINE_FUNCTION void for_each_range(int row, Function const& function) const {
+    ranges.for_each_range(row, [&](int range_begin, int range_end) KS_FORCEINLINE_LAMBDA {
+      int const clipped_begin = range_begin > begin ? range_begin : begin;
+      int const clipped_end = range_end < end ? range_end : end;
+      if (clipped_begin < clipped_end) function(clipped_begin, clipped_end);
+    });
+  }
+};
+
+/// A row's lane sums start at 0 and end in out: the whole product in one call.
+struct NoCarry {
+  template <class Sums>
+  KOKKOS_FORCEINLINE_FUNCTION void resume(int /*row*/, int /*first_column*/, Sums& /*sums*/) const {}
+  /// Whether the sums were kept for a next phase (then out is not written).
+  template <class Sums>
+  KOKKOS_FORCEINLINE_FUNCTION bool keep(int /*row*/, int /*first_column*/, Sums& /*sums*/) const {
+    return false;
+  }
+};
+
+/// The running lane sums of every row carried from the phase before (resume) to the phase after (keep): rows x
+/// columns x Lanes values, in the memory of the product.
+template <class Running>
+struct CarryBetweenPhases {
+  Running running;
+  bool resume_sums;  ///< false for the first phase: the sums start at 0
+  bool keep_sums;    ///< false for the last phase: the sums go to out
+  template <class Sums>
+  KOKKOS_FORCEINLINE_FUNCTION void resume(int row, int first_column, Sums& sums) const {
+    if (!resume_sums) return;
+    for (int w = 0; w < Sums::width; ++w)
+      for (int lane = 0; lane < Sums::lanes; ++lane) sums.running[w][lane] = running(row, first_column + w, lane);
+  }
+  template <class Sums>
+  KOKKOS_FORCEINLINE_FUNCTION bool keep(int row, int first_column, Sums& sums) const {
+    if (!keep_sums) return false;
+    sums.flush();  // the phase ends on the chunk grid: the flush of the next chunk's entry, done here
+    for (int w = 0; w < Sums::width; ++w)
+      for (int lane = 0; lane < Sums::lanes; ++lane) running(row, first_column + w, lane) = sums.running[w][lane];
+    return true;
+  }
+};
+
 /// target[d] = targets(i, d) when the dimension is a compile-time constant (else the distance reads targets).
 template <int Dimension, class Targets, class Scalar>
 KOKKOS_INLINE_FUNCTION void load_target(Targets const& targets, int i, Scalar* target) {
@@ -139,6 +194,10 @@ KOKKOS_INLINE_FUNCTION Scalar squared_distance(Targets const& targets, Sources c
 template <class ExecutionSpace, class Scalar>
 inline constexpr int source_lanes_v = is_host_execution_space_v<ExecutionSpace> ? simd_lanes_v<Scalar> : 1;
 
+/// Where the pieces of a product summed piece by piece (SourcePhase) must begin and end: on the chunk grid.
+template <class ExecutionSpace, class Scalar>
+inline constexpr int phase_alignment_v = LaneSums<source_lanes_v<ExecutionSpace, Scalar>, Scalar, 1>::chunk_sources;
+
 /// Right-hand-side columns reduced together: each needs Lanes registers, so four keep the loop in registers.
 inline constexpr int max_columns_per_pass = 4;
 
@@ -146,8 +205,9 @@ inline constexpr int max_columns_per_pass = 4;
 /// over the sources j of the ranges that source_ranges.for_each_range(i, f) hands to f(begin, end): AllSources, or
 /// the tiles a cutoff product keeps (cutoff_pattern.hpp). Dimension > 0 fixes D at compile time (the inner distance
 /// loop unrolls); 0 reads it at run time.
+/// Carry: NoCarry, or CarryBetweenPhases for a product summed in phases (SourcePhase).
 template <int Dimension, int Columns, int Lanes, class Kernel, class Targets, class Sources, class Weights, class Out,
-          class SourceRanges = AllSources>
+          class SourceRanges = AllSources, class Carry = NoCarry>
 struct RowProduct {
   using scalar_type = typename Kernel::value_type;
 
@@ -159,18 +219,21 @@ struct RowProduct {
   int first_column;
   int dimension;
   SourceRanges source_ranges;
+  Carry carry = {};
 
   // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
   KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
     LaneSums<Lanes, scalar_type, Columns> lane_sums;
+    carry.resume(i, first_column, lane_sums);
     source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
       lane_sums.add(begin, end, [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
         scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
         for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
       });
     });
+    if (carry.keep(i, first_column, lane_sums)) return;
     scalar_type sums[Columns];
     lane_sums.sums(sums);
     for (int c = 0; c < Columns; ++c) out(i, first_column + c) = sums[c];
@@ -204,11 +267,11 @@ void dispatch_dimension(int dimension, Body&& body) {
 }
 
 /// out = K(targets, sources) weights over the sources that source_ranges keeps per row (RowProduct), in passes of up
-/// to max_columns_per_pass weight columns.
+/// to max_columns_per_pass weight columns; carry: the running sums between the phases of a product in pieces.
 template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out,
-          class SourceRanges>
+          class SourceRanges, class Carry = NoCarry>
 void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
-                 Weights const& weights, Out const& out, SourceRanges const& source_ranges) {
+                 Weights const& weights, Out const& out, SourceRanges const& source_ranges, Carry const& carry = {}) {
   using scalar_type = typename Kernel::value_type;
   constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
   int const dimension = static_cast<int>(targets.extent(1));
@@ -218,10 +281,10 @@ void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets cons
     for (int first_column = 0; first_column < column_count; first_column += max_columns_per_pass) {
       dispatch_count<max_columns_per_pass>(column_count - first_column, [&](auto columns_constant) {
         using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, lanes,
-                                   Kernel, Targets, Sources, Weights, Out, SourceRanges>;
-        Kokkos::parallel_for("kernelsolve::kernel_product::rows",
-                             Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
-                             Functor{kernel, targets, sources, weights, out, first_column, dimension, source_ranges});
+                                   Kernel, Targets, Sources, Weights, Out, SourceRanges, Carry>;
+        Kokkos::parallel_for(
+            "kernelsolve::kernel_product::rows", Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+            Functor{kernel, targets, sources, weights, out, first_column, dimension, source_ranges, carry});
       });
     }
   });
