@@ -99,8 +99,8 @@ void run(std::int64_t points, int repeats) {
   for (auto phase : kernelsolve::all_phases) entered += timings.calls(phase);
   double const resumed_per_iteration = op.overlaps_gather() ? 2.0 * ranks - 1 : 0.0;
   double const switches_per_iteration =
-      2.0 * (static_cast<double>(entered) / (static_cast<double>(repeats) * criteria.max_iterations) +
-             resumed_per_iteration);
+      2.0 *
+      (static_cast<double>(entered) / (static_cast<double>(repeats) * criteria.max_iterations) + resumed_per_iteration);
   if (rank == 0) {
     double const with = median(timed), without = median(untimed);
     std::printf("bench_phase_timings: %s, %d rank(s) x %d thread(s); N = %lld, D = 2, Dv = 2, Gaussian float32\n",
