@@ -1,8 +1,8 @@
 // Honest convergence and mixed precision: float32 CG asked for more than float32 products allow ends
 // diverged_stagnation, not converged; iterative refinement (float32 inner PCG, float64 outer residual) reaches 1e-8
-// and 1e-10 against dense float64 solves with and without the preconditioner; its gradients against finite
-// differences of dense float64 solves; the same bits on every rank count; no allocation after the first solve;
-// errors on every rank.
+// and 1e-10 against dense float64 solves with and without the preconditioner, its last inner solve going no further
+// than the tolerance asks; its gradients against finite differences of dense float64 solves; the same bits on every
+// rank count; no allocation after the first solve; errors on every rank.
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
 #include "harness/finite_differences.hpp"
@@ -116,6 +116,37 @@ TEST(MixedPrecision, ReachesFloat64TolerancesAgainstDenseSolves) {
   EXPECT_LT(iterations[3], iterations[1] / 4) << "the preconditioner cuts the inner iterations";
 }
 
+TEST(MixedPrecision, TheLastStepSolvesNoFurtherThanTheToleranceAsks) {
+  // Plain CG inside: many inner iterations per step, so the looser last inner solve shows in the counts.
+  auto const float_problem = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 300, 2, 2, 0.1f, 0.01f);
+  auto const problem = in_double(MPI_COMM_WORLD, float_problem, 0.1, 0.01);
+  kernelsolve::RefinementOptions fixed;
+  fixed.remaining_reduction_margin = 0;
+  Refinement adaptive_refinement(problem.op, float_problem.op), fixed_refinement(problem.op, float_problem.op, fixed);
+  for (double rtol : {1e-5, 1e-9}) {
+    auto const criteria = with_rtol(rtol);
+    auto x = problem.new_block(2), y = problem.new_block(2);
+    auto const adaptive = adaptive_refinement.solve(problem.b, x, criteria);
+    auto const every_step_full = fixed_refinement.solve(problem.b, y, criteria);
+    kernelsolve::test::expect_honest_verdicts(problem.op, problem.b, x, adaptive, criteria);
+    kernelsolve::test::expect_honest_verdicts(problem.op, problem.b, y, every_step_full, criteria);
+    EXPECT_TRUE(adaptive.converged()) << rtol;
+    EXPECT_TRUE(every_step_full.converged()) << rtol;
+    // The first step aims at the inner tolerance in both (the reduction needed is far beyond it) ...
+    ASSERT_GE(adaptive.refinement_steps.size(), 3u);
+    EXPECT_EQ(adaptive.refinement_steps[1].inner_iterations, every_step_full.refinement_steps[1].inner_iterations);
+    // ... the last one only at what is left, with the same number of outer steps.
+    EXPECT_EQ(adaptive.refinement_steps.size(), every_step_full.refinement_steps.size()) << rtol;
+    EXPECT_LT(adaptive.refinement_steps.back().inner_iterations,
+              every_step_full.refinement_steps.back().inner_iterations)
+        << rtol;
+    EXPECT_LT(adaptive.iterations, every_step_full.iterations) << rtol;
+  }
+  EXPECT_DOUBLE_EQ(kernelsolve::detail::inner_step_tolerance(fixed, 1e-2), fixed.inner_relative_tolerance);
+  EXPECT_DOUBLE_EQ(kernelsolve::detail::inner_step_tolerance({}, 1e-2), 1e-3);  // 0.1 x what is left
+  EXPECT_DOUBLE_EQ(kernelsolve::detail::inner_step_tolerance({}, 1e-6), 3e-4);  // never tighter than the inner one
+}
+
 TEST(MixedPrecision, GradientsMatchFiniteDifferencesOfDenseFloat64Solves) {
   auto const float_problem = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 31, 2, 2, 0.3f, 0.1f);
   auto problem = in_double(MPI_COMM_WORLD, float_problem, 0.3, 0.1);
@@ -224,6 +255,10 @@ TEST(MixedPrecision, BadArgumentsThrowOnEveryRank) {
   loose.inner_relative_tolerance = 1.5;
   EXPECT_THROW_WITH_MESSAGE(Refinement(problem.op, float_problem.op, loose), kernelsolve::InvalidArgument,
                             "the inner relative tolerance must be in (0, 1), got 1.5");
+  kernelsolve::RefinementOptions negative_margin;
+  negative_margin.remaining_reduction_margin = -0.5;
+  EXPECT_THROW_WITH_MESSAGE(Refinement(problem.op, float_problem.op, negative_margin), kernelsolve::InvalidArgument,
+                            "the remaining reduction margin must be in [0, 1), got -0.5");
   auto const other = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 61, 2, 1, 0.2f, 0.01f);
   EXPECT_THROW_WITH_MESSAGE(Refinement(problem.op, other.op), kernelsolve::InvalidArgument,
                             "they must be the same matrix on the same partition");

@@ -27,7 +27,8 @@
 namespace kernelsolve {
 
 /// \brief Solves A X = B to the outer precision's accuracy at the inner precision's cost (collective):
-///   r = b - A_outer x;  solve A_inner d = r / ||r|| by PCG to inner_relative_tolerance;  x += ||r|| d;  repeat.
+///   r = b - A_outer x;  solve A_inner d = r / ||r|| by PCG to inner_relative_tolerance (looser when the tolerance
+///   asks for less: RefinementOptions::remaining_reduction_margin);  x += ||r|| d;  repeat.
 ///
 /// The two operators are the same matrix in two precisions (DistributedOperator<Gaussian<double>> and
 /// <Gaussian<float>> on the same points and partition): the kernel is evaluated in the inner precision inside the
@@ -66,6 +67,9 @@ class IterativeRefinement {
     } else if (!(options_.inner_relative_tolerance > 0 && options_.inner_relative_tolerance < 1)) {
       problem = detail::concatenate("the inner relative tolerance must be in (0, 1), got ",
                                     options_.inner_relative_tolerance);
+    } else if (!(options_.remaining_reduction_margin >= 0 && options_.remaining_reduction_margin < 1)) {
+      problem = detail::concatenate("the remaining reduction margin must be in [0, 1), got ",
+                                    options_.remaining_reduction_margin);
     }
     detail::throw_on_every_rank_if<InvalidArgument>(comm, problem, "IterativeRefinement");
   }
@@ -104,6 +108,16 @@ class IterativeRefinement {
   detail::ReductionScratch<memory_space> reduction_scratch_;
   int workspace_allocations_ = 0;
 };
+
+namespace detail {
+
+/// The relative tolerance of one inner solve: inner_relative_tolerance, or looser when the reduction still needed
+/// (see RefinementOptions::remaining_reduction_margin) is.
+inline double inner_step_tolerance(RefinementOptions const& options, double needed_reduction) {
+  return std::max(options.inner_relative_tolerance, options.remaining_reduction_margin * needed_reduction);
+}
+
+}  // namespace detail
 
 template <class OuterOperator, class InnerOperator>
 void IterativeRefinement<OuterOperator, InnerOperator>::allocate_workspace(std::size_t columns) {
@@ -194,14 +208,20 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type 
     }
 
     // d = A_inner^{-1} (r / ||r||) for the active columns (the others solve a zero right-hand side: no work).
+    double needed_reduction = 1;  // the least, over the active columns, that meets the criteria from here
     for (std::size_t c = 0; c < column_count; ++c) {
       bool const active = result.reasons[c] == ConvergenceReason::iterating;
-      scale_host_(c) = active ? std::sqrt(norms_squared[c]) : 0.0;
+      double const norm = std::sqrt(norms_squared[c]);
+      scale_host_(c) = active ? norm : 0.0;
+      if (active) {
+        double const target = std::max(criteria.relative_tolerance * rhs_norms[c], criteria.absolute_tolerance);
+        needed_reduction = std::min(needed_reduction, target / norm);
+      }
     }
     Kokkos::deep_copy(space, scale_, scale_host_);
     detail::refinement_scaled_residual(space, residual_, scale_, inner_rhs_);
     StoppingCriteria inner_criteria;
-    inner_criteria.relative_tolerance = options_.inner_relative_tolerance;
+    inner_criteria.relative_tolerance = detail::inner_step_tolerance(options_, needed_reduction);
     inner_criteria.absolute_tolerance = 0;
     inner_criteria.max_iterations = budget;
     auto const inner = inner_solver_.solve_with(inner_rhs_, correction_, inner_criteria, preconditioner, monitor,

@@ -13,6 +13,13 @@ struct RefinementOptions {
   /// The same for inner solves in float64 with a truncated operator (KernelSolverOptions::truncation): they can go
   /// much further than float32 ones, and each outer step costs one full product, so one or two steps should do.
   double truncated_inner_relative_tolerance = 1e-8;
+  /// The last outer step need not solve further than the tolerance asks: each inner solve stops at the larger of the
+  /// inner tolerance above and this margin times the reduction the active columns still need (the least, over them,
+  /// of max(rtol ||b||, atol) / ||r||). The margin leaves room for the inner precision's own error, which the outer
+  /// residual adds back. 0 turns it off (every step to the inner tolerance). With 0.1 the seed problem to 1e-10 at
+  /// N = 5000 needs the same 3 outer steps and fewer inner iterations in the last one (README, "Time to an honest
+  /// answer").
+  double remaining_reduction_margin = 0.1;
 };
 
 }  // namespace kernelsolve
