@@ -90,7 +90,8 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
       .add_option("--truncation", options.truncation,
                   "cutoff products (in the inner solves, and in predict): tiles of 64 sorted points skip the tiles "
                   "the kernel reaches only below TOL k(0), TOL in (0, 1); residuals and verdicts still come from the "
-                  "full product (iterative refinement). off: full products")
+                  "full product to float64 rounding (iterative refinement; its residual products drop only what is "
+                  "below 2^-53 k(0) per row). off: full products")
       ->capture_default_str();
   command
       .add_option("--precision", options.precision,

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,23 @@ struct kernel_in_precision<RadialKernel<Profile, T>, Scalar> {
   using type = RadialKernel<Profile, Scalar>;
 };
 
+/// \brief Truncates the outer operator of a truncated solve (the one whose residuals decide the verdicts) only where
+/// what it drops is below the rounding of its precision u (2^-53 in float64): ||K - K_cutoff||_2 <= dropped_row_sum
+/// <= u k(0), under the rounding of a row sum whose largest term, the diagonal, is k(0) |x_i|, which any full product
+/// incurs. The truncation is the first of u, u / 1e3, ... whose bound meets that (the bound adds up every dropped
+/// tile's, so it sits a few orders below u). Each outer step then costs a cutoff product (terrain N = 100000: a few
+/// per cent of the pairs) instead of N^2 pairs, with the verdicts of the full product to rounding.
+template <class Operator>
+void truncate_below_rounding(Operator& op) {
+  using scalar_type = typename Operator::scalar_type;
+  double const at_zero = static_cast<double>(op.kernel()(scalar_type(0)));
+  double const unit = std::numeric_limits<scalar_type>::epsilon() / 2;
+  for (double truncation = unit; truncation > 1e-300; truncation *= 1e-3) {
+    op.truncate(truncation);  // the same summary on every rank: every rank takes the same branch
+    if (op.cutoff_summary()->dropped_row_sum <= unit * at_zero) return;
+  }
+}
+
 /// \tparam Kernel      the kernel of the operator whose residual decides (the solution's precision).
 /// \tparam InnerKernel the same kernel in the precision of the inner solves: float32 in mixed precision, else Kernel.
 /// \tparam Refined     iterative refinement around inner PCG solves (mixed precision, or a truncation: the inner
@@ -101,7 +119,10 @@ class KernelSolverModelFor final : public KernelSolver::Model {
                                                               rows_.sorted_points(), op_.local_rows(), op_.dimension()),
           static_cast<typename InnerKernel::value_type>(options.alpha));
       inner_op_->record_timings(&timings_);
-      if (options.truncation) inner_op_->truncate(*options.truncation);
+      if (options.truncation) {
+        inner_op_->truncate(*options.truncation);
+        truncate_below_rounding(op_);
+      }
       solver_.emplace(op_, *inner_op_, refinement);
     } else {
       (void)inner_kernel, (void)refinement;

@@ -2,13 +2,17 @@
 // fixed global positions on any partition (ranks smaller than a chunk, empty ranks, a chunk spread over three
 // ranks), and the distributed result matches a long-double reference and has the same bits on 1, 2 and 3 ranks,
 // balanced, skewed or with the last chunk split, for float and double data. The cross products F^T r of the Nystrom
-// apply (detail/reproducible_dot.hpp) likewise, by its vectorized float path and its generic path.
+// apply (detail/reproducible_dot.hpp) likewise, by its vectorized float and double paths and its generic path; the
+// apply's last step, the Woodbury rows (r - F y) / shift (solver/detail/rpcholesky_kernels.hpp), gives every row the
+// same bits in any block of rows (full tiles, the shifted last tile, blocks shorter than a tile) and matches a
+// long-double loop.
 #include "harness/rank_counts.hpp"
 
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/reproducible_gram.hpp>
 #include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
+#include <kernelsolve/solver/detail/rpcholesky_kernels.hpp>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -228,6 +233,60 @@ TYPED_TEST(ReproducibleGram, CrossProductsMatchLongDoubleWithTheSameBitsOnEveryP
         << k + 1 << " ranks, skewed";
     EXPECT_TRUE(std::equal(results[k].begin(), results[k].begin() + n, results[k].begin() + 2 * n))
         << k + 1 << " ranks, the generic path (a row-major right-hand side)";
+  }
+}
+
+/// (r - F y) / shift for the rows [first, first + rows) of `factor` and `residual`, as the Nystrom apply computes it.
+template <class Scalar>
+kernelsolve::reference::HostMatrix woodbury_rows(kernelsolve::reference::HostMatrix const& factor,
+                                                 kernelsolve::reference::HostMatrix const& coefficients,
+                                                 kernelsolve::reference::HostMatrix const& residual, double shift,
+                                                 std::int64_t first, std::int64_t rows) {
+  using Block = Kokkos::View<Scalar**, Kokkos::LayoutLeft>;
+  auto const factor_block = kernelsolve::reference::to_block<Block>("F", factor, first, rows);
+  auto const residual_block = kernelsolve::reference::to_block<Block>("r", residual, first, rows);
+  auto const y = kernelsolve::reference::to_block<Kokkos::View<double**, Kokkos::LayoutLeft>>("y", coefficients, 0,
+                                                                                              coefficients.rows);
+  Block out("out", rows, residual.columns);
+  kernelsolve::detail::nystrom_woodbury_rows(Kokkos::DefaultExecutionSpace(), factor_block, y, shift, residual_block,
+                                             out);
+  return kernelsolve::reference::to_host_matrix(out);
+}
+
+TYPED_TEST(ReproducibleGram, WoodburyRowsHaveTheSameBitsInEveryBlockOfRows) {
+  constexpr int tile = kernelsolve::detail::woodbury_tile_rows_v<Kokkos::DefaultExecutionSpace>;
+  std::int64_t const rows = 5 * tile + 3;
+  int const rank = 41, columns = 2;
+  double const shift = 0.03;
+  std::mt19937_64 generator(11);
+  auto const factor = kernelsolve::reference::uniform_matrix<TypeParam>(rows, rank, generator);
+  auto const coefficients = kernelsolve::reference::uniform_matrix<double>(rank, columns, generator);
+  auto residual = kernelsolve::reference::uniform_matrix<TypeParam>(rows, columns, generator);
+  for (auto& value : residual.values) value = static_cast<double>(static_cast<TypeParam>(value * 10));
+  auto const whole = woodbury_rows<TypeParam>(factor, coefficients, residual, shift, 0, rows);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    for (int c = 0; c < columns; ++c) {
+      long double explained = 0, magnitude = 0;
+      for (int j = 0; j < rank; ++j) {
+        explained += static_cast<long double>(factor(i, j)) * coefficients(j, c);
+        magnitude += std::fabs(static_cast<long double>(factor(i, j)) * coefficients(j, c));
+      }
+      double const expected = static_cast<double>((residual(i, c) - explained) / shift);
+      double const rounding = std::is_same_v<TypeParam, float> ? 1.2e-7 : 2.3e-16;
+      EXPECT_NEAR(whole(i, c), expected,
+                  rounding * std::fabs(expected) + 1e-15 * static_cast<double>(magnitude) * rank / shift)
+          << "row " << i << ", column " << c;
+    }
+  }
+  // Blocks of rows as other partitions give them: shorter than a tile, a tile, a tile and a bit (the last tile
+  // moved back), not starting at a multiple of the tile.
+  for (auto [first, count] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {0, 1}, {3, tile - 1}, {5, tile}, {7, tile + 1}, {tile + 2, 3 * tile + 1}, {1, rows - 1}}) {
+    auto const block = woodbury_rows<TypeParam>(factor, coefficients, residual, shift, first, count);
+    for (std::int64_t i = 0; i < count; ++i) {
+      for (int c = 0; c < columns; ++c)
+        EXPECT_EQ(block(i, c), whole(first + i, c)) << "row " << first + i << " in the block at " << first;
+    }
   }
 }
 

@@ -180,6 +180,36 @@ inline void exact_float_dot(float const* left, float const* right, int count, do
 }
 #endif
 
+#if !KS_DEVICE_COMPILATION_PASS
+/// sum_i left[i] right[i] over `count` doubles in double-double, into (high, low): each product exact as its rounded
+/// part fma(l, r, 0) and its error fma(l, r, -part) (explicit FMAs: nothing left for the compiler to contract), the
+/// sums by TwoSum in four SIMD registers' worth of independent lanes (a fixed-size lane loop, vectorized by the
+/// compiler; with two registers GCC 12 left the AVX2 loop scalar), then the lanes added in order. One chain per
+/// column, as the generic loop of reproducible_cross_products ran it, waits on the latency of each TwoSum: 3.5x
+/// slower with AVX-512 and 2.1x with AVX2 at 2500 rows, k = 215, Dv = 2.
+inline void exact_double_dot(double const* left, double const* right, int count, double& high, double& low) {
+  constexpr int width = 4 * simd_register_bytes / int(sizeof(double));
+  double highs[width] = {}, lows[width] = {};
+  auto const add = [&](int lane, double l, double r) {
+    double const product = ::fma(l, r, 0.0);
+    double const product_error = ::fma(l, r, -product);
+    double const sum = highs[lane] + product;
+    double const product_part = sum - highs[lane];
+    lows[lane] += ((highs[lane] - (sum - product_part)) + (product - product_part)) + product_error;
+    highs[lane] = sum;
+  };
+  int const blocked = count - count % width;
+  for (int i = 0; i < blocked; i += width) {
+    for (int lane = 0; lane < width; ++lane) add(lane, left[i + lane], right[i + lane]);
+  }
+  for (int i = blocked; i < count; ++i) add(i - blocked, left[i], right[i]);
+  DoubleDouble sum;
+  for (int lane = 0; lane < width; ++lane) sum.add(DoubleDouble{highs[lane], lows[lane]});
+  high = sum.hi;
+  low = sum.lo;
+}
+#endif
+
 /// Columns of `right` that one thread of reproducible_cross_products reduces at once: independent double-double
 /// chains, so that the loop waits on throughput rather than on the latency of one chain.
 inline constexpr int cross_product_column_tile = 8;
@@ -214,7 +244,13 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
                                             std::is_same_v<typename Right::non_const_value_type, float> &&
                                             std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft> &&
                                             std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
+  constexpr bool contiguous_double_columns = is_host_execution_space_v<ExecutionSpace> &&
+                                             std::is_same_v<typename Left::non_const_value_type, double> &&
+                                             std::is_same_v<typename Right::non_const_value_type, double> &&
+                                             std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft> &&
+                                             std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
   (void)contiguous_float_columns;
+  (void)contiguous_double_columns;
   Kokkos::parallel_for(
       "kernelsolve::reproducible_cross_products::chunks",
       Kokkos::RangePolicy<ExecutionSpace>(space, 0, static_cast<std::int64_t>(chunks) * tiles * p),
@@ -233,6 +269,17 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
             std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b;
             exact_float_dot(&left(begin, a), &right(begin, b), end - begin, chunk_sums(chunk, pair, 0),
                             chunk_sums(chunk, pair, 1));
+          }
+          return;
+        }
+#endif
+#if !KS_DEVICE_COMPILATION_PASS
+        // double columns (the float64 Nystrom apply): the same, products split exactly by two FMAs
+        if constexpr (contiguous_double_columns) {
+          for (int b = first; b < last; ++b) {
+            std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b;
+            exact_double_dot(&left(begin, a), &right(begin, b), end - begin, chunk_sums(chunk, pair, 0),
+                             chunk_sums(chunk, pair, 1));
           }
           return;
         }

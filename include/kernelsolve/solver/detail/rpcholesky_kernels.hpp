@@ -202,22 +202,62 @@ void rpcholesky_append_columns(ExecutionSpace const& space, Residual const& resi
       });
 }
 
-/// \brief out(i, c) = (r(i, c) - sum_j factor(i, j) y(j, c)) / shift: the last step of the Woodbury apply
-/// (F F^T + shift I)^{-1} r = (r - F (shift I + F^T F)^{-1} F^T r) / shift, with y = (shift I + F^T F)^{-1} F^T r.
-template <class ExecutionSpace, class Factor, class Coefficients, class Block>
-void nystrom_woodbury_rows(ExecutionSpace const& space, Factor const& factor, Coefficients const& y, double shift,
-                           Block const& residual, Block const& out) {
+/// Rows of one thread's tile in nystrom_woodbury_rows: on CPUs four SIMD registers of rows (contiguous in each
+/// column of the column-major factor, so a tile reads the factor as streams and vectorizes over its rows); one row
+/// on GPUs, where consecutive threads read consecutive rows.
+template <class ExecutionSpace>
+inline constexpr int woodbury_tile_rows_v = is_host_execution_space_v<ExecutionSpace> ? 4 * simd_doubles : 1;
+
+/// One tile of nystrom_woodbury_rows: rows row(0), ..., row(Rows - 1) of the factor, out stored for the rows
+/// [store_from, end). Each row's sum runs over j in order in one accumulator lane, the same arithmetic in every tile.
+template <int Rows, class Factor, class Coefficients, class Block, class RowOf>
+KOKKOS_INLINE_FUNCTION void woodbury_tile(Factor const& factor, Coefficients const& y, double inverse_shift,
+                                          Block const& residual, Block const& out, RowOf const& row,
+                                          std::int64_t store_from, std::int64_t end) {
   using scalar_type = typename Block::non_const_value_type;
   int const rank = static_cast<int>(factor.extent(1));
   int const columns = static_cast<int>(residual.extent(1));
+  for (int c = 0; c < columns; ++c) {
+    double explained[Rows];
+    for (int l = 0; l < Rows; ++l) explained[l] = 0;
+    for (int j = 0; j < rank; ++j) {
+      double const coefficient = y(j, c);
+      for (int l = 0; l < Rows; ++l) explained[l] += static_cast<double>(factor(row(l), j)) * coefficient;
+    }
+    for (int l = 0; l < Rows; ++l) {
+      std::int64_t const i = row(l);
+      if (i >= store_from && i < end)
+        out(i, c) = static_cast<scalar_type>((static_cast<double>(residual(i, c)) - explained[l]) * inverse_shift);
+    }
+  }
+}
+
+/// \brief out(i, c) = (r(i, c) - sum_j factor(i, j) y(j, c)) / shift: the last step of the Woodbury apply
+/// (F F^T + shift I)^{-1} r = (r - F (shift I + F^T F)^{-1} F^T r) / shift, with y = (shift I + F^T F)^{-1} F^T r.
+/// Each row sums its terms in the order of j: the same bits on any partition. On CPUs a tile of rows keeps one
+/// accumulator per row and walks the factor's columns (one row at a time ran a serial chain down a strided row:
+/// 2.4 ms of a float64 apply at N = 5000, k = 215 on 2 ranks). The last tile is moved back to end at the last row,
+/// storing only its new rows, so that every row goes through the same contiguous loop; only a rank with fewer rows
+/// than a tile reads its rows through indices (its last row repeated).
+template <class ExecutionSpace, class Factor, class Coefficients, class Block>
+void nystrom_woodbury_rows(ExecutionSpace const& space, Factor const& factor, Coefficients const& y, double shift,
+                           Block const& residual, Block const& out) {
+  constexpr int tile_rows = woodbury_tile_rows_v<ExecutionSpace>;
+  auto const rows = static_cast<std::int64_t>(residual.extent(0));
   double const inverse_shift = 1.0 / shift;
   Kokkos::parallel_for(
-      "kernelsolve::nystrom::woodbury_rows", Kokkos::RangePolicy<ExecutionSpace>(space, 0, residual.extent(0)),
-      KOKKOS_LAMBDA(std::size_t i) {
-        for (int c = 0; c < columns; ++c) {
-          double explained = 0;
-          for (int j = 0; j < rank; ++j) explained += static_cast<double>(factor(i, j)) * y(j, c);
-          out(i, c) = static_cast<scalar_type>((static_cast<double>(residual(i, c)) - explained) * inverse_shift);
+      "kernelsolve::nystrom::woodbury_rows",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, (rows + tile_rows - 1) / tile_rows),
+      KOKKOS_LAMBDA(std::int64_t tile) {
+        std::int64_t const store_from = tile * tile_rows;
+        if (rows >= tile_rows) {
+          std::int64_t const first = store_from + tile_rows <= rows ? store_from : rows - tile_rows;
+          woodbury_tile<tile_rows>(
+              factor, y, inverse_shift, residual, out, [first](int l) { return first + l; }, store_from, rows);
+        } else {
+          woodbury_tile<tile_rows>(
+              factor, y, inverse_shift, residual, out, [rows](int l) { return l < rows ? std::int64_t(l) : rows - 1; },
+              0, rows);
         }
       });
 }
