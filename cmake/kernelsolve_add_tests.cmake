@@ -20,7 +20,7 @@ function(kernelsolve_add_tests)
   add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/harness/mpi_main.cpp)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES} kernelsolve::kernelsolve kernelsolve::reference GTest::gtest
-                                          kernelsolve_native_arch kernelsolve_warnings)
+                                          kernelsolve_loop_flags kernelsolve_warnings)
   foreach(ranks IN LISTS ARG_RANKS)
     add_test(NAME ${ARG_NAME}_np${ranks}
              COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${KERNELSOLVE_MPIEXEC_PREFLAGS}

@@ -34,12 +34,19 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   kernelsolve_add_vectorization_test(${_ks_id}_x86-64-v2 ${CMAKE_CXX_COMPILER} sse -march=x86-64-v2)
   kernelsolve_add_vectorization_test(${_ks_id}_x86-64-v3 ${CMAKE_CXX_COMPILER} avx2 -march=x86-64-v3)
   kernelsolve_add_vectorization_test(${_ks_id}_x86-64-v4 ${CMAKE_CXX_COMPILER} avx512 -march=x86-64-v4)
+  # -fno-math-errno, as kernelsolve's own targets build: sqrt is then the vector instruction (radial_kernels.hpp).
+  kernelsolve_add_vectorization_test(${_ks_id}_x86-64_baseline_no_math_errno ${CMAKE_CXX_COMPILER} sse
+                                     -fno-math-errno)
+  kernelsolve_add_vectorization_test(${_ks_id}_x86-64-v3_no_math_errno ${CMAKE_CXX_COMPILER} avx2 -march=x86-64-v3
+                                     -fno-math-errno)
   # The other compiler too, where installed (setup.sh installs clang for the fuzz tests).
   if(_ks_id STREQUAL "gcc")
     find_program(KERNELSOLVE_CLANGXX NAMES clang++ clang++-14)
     if(KERNELSOLVE_CLANGXX)
       kernelsolve_add_vectorization_test(clang_x86-64_baseline ${KERNELSOLVE_CLANGXX} sse)
       kernelsolve_add_vectorization_test(clang_x86-64-v3 ${KERNELSOLVE_CLANGXX} avx2 -march=x86-64-v3)
+      kernelsolve_add_vectorization_test(clang_x86-64-v3_no_math_errno ${KERNELSOLVE_CLANGXX} avx2
+                                         -march=x86-64-v3 -fno-math-errno)
       # Clang keeps AVX-512 code at 256 bits unless asked (its default -mprefer-vector-width=256 on x86-64-v4).
       kernelsolve_add_vectorization_test(clang_x86-64-v4 ${KERNELSOLVE_CLANGXX} avx512 -march=x86-64-v4
                                          -mprefer-vector-width=512)
@@ -48,6 +55,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   find_program(KERNELSOLVE_AARCH64_CXX NAMES aarch64-linux-gnu-g++ aarch64-linux-gnu-g++-12)
   if(KERNELSOLVE_AARCH64_CXX)
     kernelsolve_add_vectorization_test(gcc_aarch64_neon ${KERNELSOLVE_AARCH64_CXX} neon -march=armv8-a)
+    kernelsolve_add_vectorization_test(gcc_aarch64_neon_no_math_errno ${KERNELSOLVE_AARCH64_CXX} neon -march=armv8-a
+                                       -fno-math-errno)
     kernelsolve_add_vectorization_test(gcc_aarch64_sve ${KERNELSOLVE_AARCH64_CXX} sve -march=armv8.2-a+sve)
   else()
     message(STATUS "kernelsolve: aarch64 vectorization tests skipped (no aarch64-linux-gnu-g++; Debian package "

@@ -190,6 +190,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("execution_space", Kokkos::DefaultExecutionSpace::name());
   benchmark::AddCustomContext("concurrency", std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
   benchmark::AddCustomContext("simd_isa", kernelsolve::detail::simd_isa_name);
+  benchmark::AddCustomContext("host_sqrt", kernelsolve::detail::host_sqrt_method);
   benchmark::AddCustomContext("simd_lanes_float", std::to_string(kernelsolve::detail::simd_lanes_v<float>));
   benchmark::AddCustomContext("simd_lanes_double", std::to_string(kernelsolve::detail::simd_lanes_v<double>));
   benchmark::AddCustomContext("clock_GHz", clock.str());

@@ -47,6 +47,17 @@ template <class Scalar>
   return Bits(0) - ((difference >> sign_shift) & not_nan);
 }
 
+/// All ones when a < b as unsigned integers, else all zeros, for a and b less than 2^(bits - 1) apart (then the top
+/// bit of a - b is the borrow). Three integer operations on every ISA (subtract, shift, negate), where
+/// less_than_mask takes nine: the range tests of the vectorizable exp and sqrt apply it to the bits of their
+/// argument, and the kernel loops are bound by the count of vector operations.
+template <class Bits>
+[[gnu::always_inline]] inline Bits unsigned_below_mask(Bits a, Bits b) {
+  static_assert(std::is_unsigned_v<Bits>, "unsigned_below_mask: Bits must be an unsigned integer");
+  constexpr int top_shift = 8 * sizeof(Bits) - 1;
+  return Bits(0) - ((a - b) >> top_shift);
+}
+
 /// mask ? a : b bit by bit, for a mask of all ones or all zeros (less_than_mask).
 template <class Scalar>
 [[gnu::always_inline]] inline Scalar bitwise_select(bits_of_t<Scalar> mask, Scalar a, Scalar b) {
