@@ -140,8 +140,6 @@ TEST(VectorizableExp, OfNonpositiveEqualsTheGeneralOneBitForBit) {
   EXPECT_TRUE(std::isnan(vectorizable_exp_of_nonpositive(-std::numeric_limits<double>::quiet_NaN())));
 }
 
-}  // namespace
-
 /// Every float and double bit pattern whose exponent field is at an edge or in the middle, with mantissas at both
 /// ends and in the middle, of both signs: the patterns where a test on the bits could go wrong (zero, subnormals,
 /// the normal range's ends, infinities and NaNs of either sign and payload).
@@ -205,3 +203,5 @@ TEST(VectorizableExp, FloatWithinOneUlpOnTheReducedRange) {
     }
   EXPECT_LE(worst, 1u);
 }
+
+}  // namespace
