@@ -162,7 +162,7 @@ TYPED_TEST(BitwiseSelect, RangeMasksOnTheBitsAreTheComparisons) {
   using Scalar = TypeParam;
   using namespace kernelsolve::detail;
   constexpr auto all = ~bits_of_t<Scalar>(0);
-  Scalar const lowest = sizeof(Scalar) == 4 ? Scalar(-87.33654f) : Scalar(-708.3964185322641);
+  Scalar const lowest = exp_lowest<Scalar>;
   std::vector<Scalar> values = edge_bit_patterns<Scalar>();
   // The neighbours of the exp's threshold, where the bit test has its boundary.
   for (Scalar x = lowest, step = 0; step < 8; ++step) {

@@ -14,26 +14,17 @@
 namespace kernelsolve {
 namespace detail {
 
-/// All ones where x < lowest (lowest < 0, x NaN: all zeros), read off the bits of x alone: a negative x lies below
-/// lowest when its bits lie in (bits(lowest), bits(-inf)], as the magnitude grows with the bits; a NaN (above -inf, or
-/// positive) fails one of the two tests, and so does every x >= 0: its bits lie below bits(lowest) - 2^(bits - 1),
-/// where the first test would pass only for x <= -lowest, or above bits(+inf), where the second fails. Exact for
-/// every x (tested), and three times cheaper than less_than_mask(x, lowest).
+/// The argument below which exp(x) is below the smallest normal number, where vectorizable_exp returns +0.
 template <class Scalar>
-[[gnu::always_inline]] inline bits_of_t<Scalar> below_lowest_mask(Scalar x, Scalar lowest) {
-  auto const bits = to_bits(x);
-  auto const minus_infinity_bits = to_bits(-std::numeric_limits<Scalar>::infinity());
-  return unsigned_below_mask(to_bits(lowest), bits) & unsigned_below_mask(bits, minus_infinity_bits + 1);
-}
+inline constexpr Scalar exp_lowest = sizeof(Scalar) == 4 ? Scalar(-87.33654f) : Scalar(-708.3964185322641);
 
 /// exp(x) for float, vectorizable: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by a degree-7 polynomial.
 /// ClampAbove = false (exp_of_nonpositive) leaves out the clamp at 88 for arguments known to be <= 0 (or NaN).
-/// Below `lowest` nothing is clamped: what the formula gives there is replaced by 0 at the end. Why: every select
+/// Below exp_lowest nothing is clamped: what the formula gives there is replaced by 0 at the end. Why: every select
 /// on the way in sits on the critical path of the polynomial, and the loop is bound by that latency.
 template <bool ClampAbove>
 [[gnu::always_inline]] inline float vectorizable_exp_impl(float x) {
-  constexpr float lowest = -87.33654f;  // below: exp(x) < FLT_MIN, returned as 0
-  constexpr float highest = 88.0f;      // keeps n <= 127, so 2^n stays finite
+  constexpr float highest = 88.0f;  // keeps n <= 127, so 2^n stays finite
   float const clamped = ClampAbove ? select_if_less(highest, x, highest, x) : x;
   // Round-to-nearest of clamped / ln2 with the 1.5 * 2^23 trick: no libm call, exact for |n| < 2^22.
   constexpr float round_shift = 12582912.0f;
@@ -53,15 +44,14 @@ template <bool ClampAbove>
   // 2^n: shifted and round_shift share their exponent, so their bits differ by n (mod 2^32).
   std::uint32_t const exponent_bits = (to_bits(shifted) - to_bits(round_shift) + 127u) << 23;
   float const result = exp_r * from_bits<float>(exponent_bits);
-  return from_bits<float>(to_bits(result) & ~below_lowest_mask(x, lowest));  // +0 below lowest
+  return from_bits<float>(to_bits(result) & ~below_lowest_mask(x, exp_lowest<float>));  // +0 below lowest
 }
 
 /// exp(x) for double, vectorizable: x = n ln2 + r, exp(r) = 1 + 2 r P(r^2) / (Q(r^2) - r P(r^2)) (Cephes Pade form).
 /// ClampAbove as for float.
 template <bool ClampAbove>
 [[gnu::always_inline]] inline double vectorizable_exp_impl(double x) {
-  constexpr double lowest = -708.3964185322641;  // below: exp(x) < DBL_MIN, returned as 0
-  constexpr double highest = 709.0;              // keeps n <= 1023, so 2^n stays finite
+  constexpr double highest = 709.0;  // keeps n <= 1023, so 2^n stays finite
   double const clamped = ClampAbove ? select_if_less(highest, x, highest, x) : x;
   constexpr double round_shift = 6755399441055744.0;  // 1.5 * 2^52
   double const shifted = clamped * 1.4426950408889634073599 + round_shift;
@@ -76,7 +66,7 @@ template <bool ClampAbove>
   double const exp_r = 1.0 + 2.0 * p / (q - p);
   std::uint64_t const exponent_bits = (to_bits(shifted) - to_bits(round_shift) + 1023u) << 52;
   double const result = exp_r * from_bits<double>(exponent_bits);
-  return from_bits<double>(to_bits(result) & ~below_lowest_mask(x, lowest));  // +0 below lowest
+  return from_bits<double>(to_bits(result) & ~below_lowest_mask(x, exp_lowest<double>));  // +0 below lowest
 }
 
 /// exp(x) for every x: exp(x) = 0 below the normal range, exp(88) / exp(709) above 88 / 709 (+inf included).

@@ -17,24 +17,6 @@
 namespace kernelsolve {
 namespace detail {
 
-// The range tests of sqrt on the bits of x >= 0 (or NaN), which lie in [0, 2^(bits - 1)): integer subtractions and
-// shifts, a third of the vector operations of less_than_mask on the values (the loops are bound by that count).
-
-/// All ones where +0 <= x < the smallest normal number (a negative x of magnitude >= that as well; -0 not, which
-/// takes the unscaled path to the same -0).
-template <class Scalar>
-[[gnu::always_inline]] inline bits_of_t<Scalar> subnormal_mask(Scalar x) {
-  return unsigned_below_mask(to_bits(x), to_bits(std::numeric_limits<Scalar>::min()));
-}
-
-/// All ones where x = +inf (bits(inf) - 1 < bits(x) < bits(inf) + 1), all zeros for every other x >= 0 and NaN.
-template <class Scalar>
-[[gnu::always_inline]] inline bits_of_t<Scalar> infinity_mask(Scalar x) {
-  auto const bits = to_bits(x);
-  auto const infinity_bits = to_bits(std::numeric_limits<Scalar>::infinity());
-  return unsigned_below_mask(infinity_bits - 1, bits) & unsigned_below_mask(bits, infinity_bits + 1);
-}
-
 /// sqrt(x) for float x >= 0 (NaN stays NaN; +inf gives sqrt(FLT_MAX)), vectorizable.
 [[gnu::always_inline]] inline float vectorizable_sqrt(float x) {
   constexpr float largest = std::numeric_limits<float>::max();

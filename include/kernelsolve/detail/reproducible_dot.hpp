@@ -20,6 +20,15 @@
 namespace kernelsolve {
 namespace detail {
 
+/// The rounding error of sum = a + b (Knuth's TwoSum, branch-free): a + b = sum + two_sum_error(a, b, sum) exactly.
+/// T is double or a SIMD register of doubles (simd_doubles.hpp), so that every double-double sum here is this one
+/// sequence of operations and gives the same bits lane by lane.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION T two_sum_error(T a, T b, T sum) {
+  T const b_part = sum - a;
+  return (a - (sum - b_part)) + (b - b_part);
+}
+
 /// hi + lo, |lo| <= ulp(hi) / 2: an unevaluated sum of two doubles.
 struct DoubleDouble {
   double hi = 0;
@@ -28,10 +37,8 @@ struct DoubleDouble {
   /// *this += value, with the rounding error of hi + value kept in lo (Knuth's TwoSum).
   KOKKOS_INLINE_FUNCTION void add(double value) {
     double const sum = hi + value;
-    double const value_part = sum - hi;
-    double const error = (hi - (sum - value_part)) + (value - value_part);
+    lo += two_sum_error(hi, value, sum);
     hi = sum;
-    lo += error;
   }
 
   KOKKOS_INLINE_FUNCTION void add(DoubleDouble const& other) {
@@ -153,8 +160,7 @@ inline void exact_float_dot(float const* left, float const* right, int count, do
   simd_double lane_high[2] = {}, lane_low[2] = {};
   auto const add = [](simd_double& sum_high, simd_double& sum_low, simd_double product) {
     simd_double const sum = sum_high + product;
-    simd_double const product_part = sum - sum_high;
-    sum_low += (sum_high - (sum - product_part)) + (product - product_part);
+    sum_low += two_sum_error(sum_high, product, sum);
     sum_high = sum;
   };
   int const blocked = count - count % width;
@@ -194,8 +200,7 @@ inline void exact_double_dot(double const* left, double const* right, int count,
     double const product = ::fma(l, r, 0.0);
     double const product_error = ::fma(l, r, -product);
     double const sum = highs[lane] + product;
-    double const product_part = sum - highs[lane];
-    lows[lane] += ((highs[lane] - (sum - product_part)) + (product - product_part)) + product_error;
+    lows[lane] += two_sum_error(highs[lane], product, sum) + product_error;
     highs[lane] = sum;
   };
   int const blocked = count - count % width;
@@ -213,6 +218,15 @@ inline void exact_double_dot(double const* left, double const* right, int count,
 /// Columns of `right` that one thread of reproducible_cross_products reduces at once: independent double-double
 /// chains, so that the loop waits on throughput rather than on the latency of one chain.
 inline constexpr int cross_product_column_tile = 8;
+
+/// Whether both blocks hold Scalar columns as host arrays (LayoutLeft in a host execution space): then
+/// reproducible_cross_products sums each pair of columns with exact_float_dot / exact_double_dot.
+template <class ExecutionSpace, class Left, class Right, class Scalar>
+inline constexpr bool contiguous_host_columns_v =
+    is_host_execution_space_v<ExecutionSpace>&& std::is_same_v<typename Left::non_const_value_type, Scalar>&&
+        std::is_same_v<typename Right::non_const_value_type, Scalar>&&
+            std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft>&&
+                std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
 
 /// \brief products[a + p b] = sum_i left(i, a) right(i, b) over the local rows of all ranks (collective): left^T
 /// right, p x q column-major, each product exact (rounded part + FMA error) and summed in double-double, so that the
@@ -239,16 +253,8 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
   Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
       chunk_sums(buffer.device(count), chunks, pairs, 2);
   // chunk_sums(k, a + p b, :) = sum over the rows of chunk k of left(i, a) right(i, b), in double-double.
-  constexpr bool contiguous_float_columns = is_host_execution_space_v<ExecutionSpace> &&
-                                            std::is_same_v<typename Left::non_const_value_type, float> &&
-                                            std::is_same_v<typename Right::non_const_value_type, float> &&
-                                            std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft> &&
-                                            std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
-  constexpr bool contiguous_double_columns = is_host_execution_space_v<ExecutionSpace> &&
-                                             std::is_same_v<typename Left::non_const_value_type, double> &&
-                                             std::is_same_v<typename Right::non_const_value_type, double> &&
-                                             std::is_same_v<typename Left::array_layout, Kokkos::LayoutLeft> &&
-                                             std::is_same_v<typename Right::array_layout, Kokkos::LayoutLeft>;
+  constexpr bool contiguous_float_columns = contiguous_host_columns_v<ExecutionSpace, Left, Right, float>;
+  constexpr bool contiguous_double_columns = contiguous_host_columns_v<ExecutionSpace, Left, Right, double>;
   (void)contiguous_float_columns;
   (void)contiguous_double_columns;
   Kokkos::parallel_for(
@@ -297,10 +303,8 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
             double const product = ::fma(value, factor, 0.0);
             double const product_error = ::fma(value, factor, -product);
             double const sum = high[t] + product;
-            double const product_part = sum - high[t];
-            double const sum_error = (high[t] - (sum - product_part)) + (product - product_part);
+            low[t] += two_sum_error(high[t], product, sum) + product_error;
             high[t] = sum;
-            low[t] += sum_error + product_error;
           }
         }
         for (int t = 0; t < width; ++t) {

@@ -31,6 +31,14 @@ KOKKOS_FORCEINLINE_FUNCTION Scalar radial_exp(Scalar x) {
 #endif
 }
 
+/// Whether this translation unit may take std::sqrt in the host loops: only where the compiler drops its errno path
+/// (-fno-math-errno defines __NO_MATH_ERRNO__), else std::sqrt is a call that keeps the loop scalar.
+#if defined(__NO_MATH_ERRNO__)
+inline constexpr bool host_sqrt_is_instruction = true;
+#else
+inline constexpr bool host_sqrt_is_instruction = false;
+#endif
+
 /// sqrt(x), x >= 0: the native one on devices. On host spaces std::sqrt where the compiler may drop its errno path
 /// (-fno-math-errno, which kernelsolve's own targets use: cmake/kernelsolve_compile_options.cmake): then it is the
 /// vector instruction, correctly rounded and faster than any polynomial (the Laplacian and Matern products ran at
@@ -41,19 +49,18 @@ template <class Scalar>
 KOKKOS_FORCEINLINE_FUNCTION Scalar radial_sqrt(Scalar x) {
 #if KS_DEVICE_COMPILATION_PASS
   return kmath::sqrt(x);
-#elif defined(__NO_MATH_ERRNO__)
-  return std::sqrt(bitwise_select(infinity_mask(x), std::numeric_limits<Scalar>::max(), x));
 #else
-  return vectorizable_sqrt(x);
+  if constexpr (host_sqrt_is_instruction) {
+    return std::sqrt(bitwise_select(infinity_mask(x), std::numeric_limits<Scalar>::max(), x));
+  } else {
+    return vectorizable_sqrt(x);
+  }
 #endif
 }
 
 /// How the host loops take sqrt, for benchmark reports.
-#if defined(__NO_MATH_ERRNO__)
-inline constexpr char const* host_sqrt_method = "sqrt instruction (-fno-math-errno)";
-#else
-inline constexpr char const* host_sqrt_method = "vectorizable Newton sqrt (-fmath-errno)";
-#endif
+inline constexpr char const* host_sqrt_method =
+    host_sqrt_is_instruction ? "sqrt instruction (-fno-math-errno)" : "vectorizable Newton sqrt (-fmath-errno)";
 
 /// a < b ? if_less : otherwise: branch-free on host spaces (a ?: there keeps the loop from vectorizing on ISAs
 /// without masked instructions, see bitwise_select.hpp), a plain ?: on devices.
