@@ -92,11 +92,12 @@ void set_up_preconditioner(KernelSolver& solver, Report& report) {
   if (auto const summary = solver.schwarz_summary()) {
     print(
         "Preconditioner: schwarz (overlapping blocks)%s, %lld cells, blocks of %.0f points on average (at most "
-        "%lld), overlap %.4g (%s), %lld cells factored on rank 0, setup %.3f s, %.1f MiB per rank\n",
+        "%lld), overlap %.4g (%s), %lld cells factored on rank 0, setup %.3f s, %.1f MiB per rank (float%d "
+        "factors)\n",
         why.c_str(), static_cast<long long>(summary->cells), summary->mean_block_points,
         static_cast<long long>(summary->max_block_points), summary->overlap, summary->overlap_reason.c_str(),
-        static_cast<long long>(summary->local_cells), summary->setup_seconds,
-        summary->factor_bytes / (1024.0 * 1024.0));
+        static_cast<long long>(summary->local_cells), summary->setup_seconds, summary->factor_bytes / (1024.0 * 1024.0),
+        8 * summary->factor_entry_bytes);
     report["preconditioner"] = {{"name", "schwarz"},
                                 {"choice", choice.reason},
                                 {"cells", summary->cells},
@@ -109,7 +110,8 @@ void set_up_preconditioner(KernelSolver& solver, Report& report) {
                                 {"overlap_reason", summary->overlap_reason},
                                 {"shift", summary->shift},
                                 {"setup_seconds", summary->setup_seconds},
-                                {"factor_bytes", summary->factor_bytes}};
+                                {"factor_bytes", summary->factor_bytes},
+                                {"factor_entry_bytes", summary->factor_entry_bytes}};
     return;
   }
   auto const summary = solver.preconditioner_summary();

@@ -19,7 +19,7 @@ struct SchwarzOptions {
   /// third of the iterations (one-level Schwarz plateaus at 15-25) for 2-10x the setup.
   double overlap_kernel_fraction = 4.9787068367863944e-2;
   /// Most points of a block (core + overlap): the nearest are kept when more are within the overlap. A block costs
-  /// b^2 doubles and b^3 / 3 flops to factor.
+  /// b^3 / 3 flops to factor and b^2 entries of the operator's precision to keep (float32 for a float32 operator).
   std::int64_t max_block_points = 1000;
   /// Bytes per rank the block factors may take.
   double memory_budget_bytes = 2.0 * (1 << 30);
@@ -37,6 +37,7 @@ struct SchwarzSummary {
   std::string overlap_reason;         ///< given, or the kernel fraction it came from
   double shift = 0;                   ///< blocks K_cc + shift I: alpha, or a small multiple of k(0) when alpha = 0
   double factor_bytes = 0;            ///< the most over the ranks
+  int factor_entry_bytes = 8;         ///< 4: float32 factors (of a float32 operator), 8: float64
   double setup_seconds = 0;           ///< wall time of the setup on rank 0's clock
 };
 

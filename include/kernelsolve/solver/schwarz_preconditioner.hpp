@@ -1,6 +1,7 @@
 // The overlapping additive Schwarz preconditioner of a distributed kernel operator: M^{-1} = sum_c R_c^T A_c^{-1} R_c
 // over spatial cells grown into overlapping blocks (solver/overlapping_cells.hpp), A_c = K(block_c, block_c) + alpha I
-// factored once by LAPACK; the preconditioner for narrow kernels, whose spectrum a low-rank factor cannot capture.
+// factored once by LAPACK and kept in the operator's precision; the preconditioner for narrow kernels, whose spectrum
+// a low-rank factor cannot capture.
 #pragma once
 
 #include <kernelsolve/detail/kokkos_ext.hpp>
@@ -8,11 +9,11 @@
 #include <kernelsolve/kernels/kernel_reach.hpp>
 #include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/detail/block_cholesky_solve.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
 #include <kernelsolve/solver/overlapping_cells.hpp>
 #include <kernelsolve/solver/schwarz_options.hpp>
 
-#include <KokkosBatched_Trsm_Decl.hpp>
 #include <Kokkos_Core.hpp>
 
 #include <algorithm>
@@ -30,9 +31,11 @@ namespace kernelsolve {
 ///
 /// The cells (kd-tree leaves of about cell_points points, each grown by the overlap into a block) are built from all
 /// N points, the same on every rank. Each rank factors the blocks that meet its rows (LAPACK dpotrf, in double:
-/// sum_c b_c^3 / 3 flops, b_c^2 doubles each), so that no partial sums travel: an apply gathers the residual (as a
-/// product gathers its direction), solves those blocks (two triangular solves, KokkosBatched::SerialTrsm, 2 b_c^2 Dv
-/// flops each) and sums, for each of its rows, the blocks' values in cell order. Every row's sum has the same terms
+/// sum_c b_c^3 / 3 flops) and keeps each factor in the operator's scalar type (b_c^2 of them: float32 factors for a
+/// float32 operator, half the memory and half the bytes of the memory-bound apply; the solves still compute in
+/// double), so that no partial sums travel: an apply gathers the residual (as a product gathers its direction),
+/// solves those blocks (two triangular solves, detail::cholesky_block_solve, 2 b_c^2 Dv flops each) and sums, for
+/// each of its rows, the blocks' values in cell order. Every row's sum has the same terms
 /// in the same order on any rank count: the bits do not depend on the partition. A block that holds a rank's rows
 /// is factored on that rank too, so ranks whose rows cover compact regions (sorted points) repeat only the blocks
 /// at their borders. The preconditioner keeps a pointer to the operator, which must outlive it.
@@ -43,6 +46,9 @@ class SchwarzPreconditioner {
   using block_type = typename Operator::block_type;
   using execution_space = typename Operator::execution_space;
   using memory_space = typename Operator::memory_space;
+  /// The block factors' entries: the operator's precision. Rounding the double factor L to float32 gives the
+  /// factor of a nearby SPD matrix (L~ L~^T), so M stays symmetric positive definite and CG valid.
+  using factor_scalar = scalar_type;
 
   /// \brief Builds the cells and factors this rank's blocks (collective).
   /// \throws InvalidArgument (on every rank) for invalid options, a kernel with k(0) <= 0, or factors over the
@@ -68,11 +74,11 @@ class SchwarzPreconditioner {
   index_view block_offsets_;   ///< local cells + 1, into block_points_ (and, times Dv, into solutions_)
   index_view block_points_;    ///< the global rows of the local blocks, one block after another
   index_view factor_offsets_;  ///< local cells + 1, into factors_
-  Kokkos::View<double*, memory_space> factors_;  ///< each block's lower Cholesky factor, b x b column-major
-  index_view row_offsets_;                       ///< local rows + 1, into row_cells_ / row_positions_
-  index_view row_cells_;                         ///< per local row, the local cells whose blocks hold it, in cell order
-  index_view row_positions_;                     ///< ... and the row's position in block_points_
-  mutable block_type gathered_;                  ///< the residual on all N rows
+  Kokkos::View<factor_scalar*, memory_space> factors_;  ///< each block's lower Cholesky factor, b x b column-major
+  index_view row_offsets_;                              ///< local rows + 1, into row_cells_ / row_positions_
+  index_view row_cells_;         ///< per local row, the local cells whose blocks hold it, in cell order
+  index_view row_positions_;     ///< ... and the row's position in block_points_
+  mutable block_type gathered_;  ///< the residual on all N rows
   mutable Kokkos::View<double*, memory_space> solutions_;  ///< per local cell, A_c^{-1} R_c r: b x Dv column-major
 };
 
@@ -196,8 +202,9 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
   }
   auto const local_count = static_cast<std::int64_t>(local_cells_.size());
   summary_.local_cells = local_count;
-  double const bytes_here = static_cast<double>(host_factor_offsets.back()) * sizeof(double);
+  double const bytes_here = static_cast<double>(host_factor_offsets.back()) * sizeof(factor_scalar);
   summary_.factor_bytes = static_cast<double>(comm.max_over_ranks(static_cast<std::int64_t>(bytes_here)));
+  summary_.factor_entry_bytes = static_cast<int>(sizeof(factor_scalar));
   double const mebibyte = 1024.0 * 1024.0;
   detail::throw_on_every_rank_if<InvalidArgument>(
       comm,
@@ -230,54 +237,56 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
       }
   }
 
-  // A_c = K(block, block) + shift I in double, assembled in parallel, factored by LAPACK one block after another
-  // (LAPACK may thread inside). When alpha = 0, or a block is not positive definite in floating point at the shift
-  // (kernel values rounded to float32), the shift grows tenfold from a multiple of the rounding of k(0).
-  factors_ = Kokkos::View<double*, memory_space>(
+  // A_c = K(block, block) + shift I in double, one block after another: assembled in parallel (over its columns)
+  // into one double block of scratch, factored there by LAPACK (which may thread inside), then stored in
+  // factor_scalar. When alpha = 0, or a block is not positive definite in floating point at the shift (kernel values
+  // rounded to float32), the shift grows tenfold from a multiple of the rounding of k(0).
+  factors_ = Kokkos::View<factor_scalar*, memory_space>(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::schwarz::factors"), host_factor_offsets.back());
   auto host_factors = Kokkos::create_mirror_view(factors_);
+  std::int64_t largest_block = 0;
+  for (std::int64_t l = 0; l < local_count; ++l)
+    largest_block = std::max(largest_block, host_block_offsets[static_cast<std::size_t>(l) + 1] -
+                                                host_block_offsets[static_cast<std::size_t>(l)]);
+  std::vector<double> matrix(static_cast<std::size_t>(largest_block * largest_block));
   double const noise_shift = 16 * std::numeric_limits<scalar_type>::epsilon() * at_zero;
   double const ridge = static_cast<double>(op.ridge());
-  std::vector<double> shifts(static_cast<std::size_t>(local_count), ridge > 0 ? ridge : noise_shift);
-  auto const assemble = [&](std::int64_t l) {
+  double largest_shift = ridge > 0 ? ridge : noise_shift;
+  bool failed = false;
+  for (std::int64_t l = 0; l < local_count && !failed; ++l) {
     auto const begin = host_block_offsets[static_cast<std::size_t>(l)];
     auto const b = host_block_offsets[static_cast<std::size_t>(l) + 1] - begin;
-    double* matrix = host_factors.data() + host_factor_offsets[static_cast<std::size_t>(l)];
-    for (std::int64_t s = 0; s < b; ++s) {
+    double shift = ridge > 0 ? ridge : noise_shift;
+    auto const assemble = [&](std::int64_t s) {  // column s, lower triangle: LAPACK reads only it
       auto const column_point = host_block_points[static_cast<std::size_t>(begin + s)];
-      for (std::int64_t t = s; t < b; ++t) {  // lower triangle: LAPACK reads only it
+      for (std::int64_t t = s; t < b; ++t) {
         auto const row_point = host_block_points[static_cast<std::size_t>(begin + t)];
         scalar_type r2 = 0;
         for (int d = 0; d < dimension; ++d) {
           scalar_type const difference = host_points(row_point, d) - host_points(column_point, d);
           r2 += difference * difference;
         }
-        matrix[s * b + t] = static_cast<double>(kernel(r2)) + (s == t ? shifts[static_cast<std::size_t>(l)] : 0.0);
+        matrix[static_cast<std::size_t>(s * b + t)] = static_cast<double>(kernel(r2)) + (s == t ? shift : 0.0);
       }
-    }
-  };
-  Kokkos::parallel_for(
-      "kernelsolve::schwarz::assemble",
-      Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace, Kokkos::Schedule<Kokkos::Dynamic>>(0, local_count),
-      assemble);
-  bool failed = false;
-  for (std::int64_t l = 0; l < local_count && !failed; ++l) {
-    auto const b = static_cast<int>(host_block_offsets[static_cast<std::size_t>(l) + 1] -
-                                    host_block_offsets[static_cast<std::size_t>(l)]);
-    double* matrix = host_factors.data() + host_factor_offsets[static_cast<std::size_t>(l)];
-    while (!failed && detail::cholesky_factor_in_place(matrix, b) != 0) {
-      auto& shift = shifts[static_cast<std::size_t>(l)];
+    };
+    auto const columns =
+        Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace, Kokkos::Schedule<Kokkos::Dynamic>>(0, b);
+    Kokkos::parallel_for("kernelsolve::schwarz::assemble", columns, assemble);
+    while (!failed && detail::cholesky_factor_in_place(matrix.data(), static_cast<int>(b)) != 0) {
       shift = std::max(10 * shift, noise_shift);
       failed = shift > at_zero * static_cast<double>(b);  // then no shift of a kernel matrix's scale helps
-      assemble(l);
+      Kokkos::parallel_for("kernelsolve::schwarz::assemble", columns, assemble);
     }
+    largest_shift = std::max(largest_shift, shift);
+    // The factor (its strict upper triangle is 0) in factor_scalar.
+    factor_scalar* stored = host_factors.data() + host_factor_offsets[static_cast<std::size_t>(l)];
+    for (std::int64_t k = 0; k < b * b; ++k)
+      stored[k] = static_cast<factor_scalar>(matrix[static_cast<std::size_t>(k)]);
   }
   comm.throw_if_any_rank_failed(failed, detail::concatenate("kernelsolve::SchwarzPreconditioner: a block of the "
                                                             "kernel matrix is not positive definite at any shift up "
                                                             "to b k(0) (k(0) = ",
                                                             at_zero, "): is the kernel positive definite?"));
-  double largest_shift = ridge > 0 ? ridge : noise_shift;
-  for (double shift : shifts) largest_shift = std::max(largest_shift, shift);
   auto const shifts_of_ranks = comm.gather_from_all(std::vector<double>{largest_shift});
   summary_.shift = *std::max_element(shifts_of_ranks.begin(), shifts_of_ranks.end());
   Kokkos::deep_copy(factors_, host_factors);
@@ -313,8 +322,6 @@ void SchwarzPreconditioner<Operator>::apply(block_type const& residual, block_ty
   }
   op_->allgather_rows(residual, gathered_);
 
-  using unmanaged_matrix =
-      Kokkos::View<double**, Kokkos::LayoutLeft, memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
   auto const block_offsets = block_offsets_;
   auto const block_points = block_points_;
   auto const factor_offsets = factor_offsets_;
@@ -331,14 +338,7 @@ void SchwarzPreconditioner<Operator>::apply(block_type const& residual, block_ty
         double* y = solutions.data() + begin * columns;
         for (std::int64_t c = 0; c < columns; ++c)
           for (std::int64_t p = 0; p < b; ++p) y[c * b + p] = static_cast<double>(gathered(block_points(begin + p), c));
-        unmanaged_matrix const factor(factors.data() + factor_offsets(l), b, b);
-        unmanaged_matrix const values(y, b, columns);
-        KokkosBatched::SerialTrsm<KokkosBatched::Side::Left, KokkosBatched::Uplo::Lower,
-                                  KokkosBatched::Trans::NoTranspose, KokkosBatched::Diag::NonUnit,
-                                  KokkosBatched::Algo::Trsm::Blocked>::invoke(1.0, factor, values);
-        KokkosBatched::SerialTrsm<KokkosBatched::Side::Left, KokkosBatched::Uplo::Lower,
-                                  KokkosBatched::Trans::Transpose, KokkosBatched::Diag::NonUnit,
-                                  KokkosBatched::Algo::Trsm::Blocked>::invoke(1.0, factor, values);
+        detail::cholesky_block_solve(factors.data() + factor_offsets(l), b, y, columns);
       });
   // out(i, :) = sum over the blocks holding row i, in cell order, of y_c at the row
   auto const row_offsets = row_offsets_;
