@@ -1,8 +1,16 @@
-# kernelsolve_add_tests(NAME name RANKS n... SOURCES files... [LIBRARIES targets...])
-# Builds one GoogleTest executable kernelsolve_<name>_tests with the MPI test main, and registers it with ctest
-# once per rank count as <name>_np<n>, run under mpiexec -n <n>. On this project's 2-core CI machines the ranks
-# may exceed the cores: Open MPI gets --oversubscribe, and every rank gets one OpenMP thread. LIBRARIES are linked
-# besides kernelsolve::kernelsolve and kernelsolve::reference (e.g. kernelsolve::io).
+# kernelsolve_add_test_files(LABEL label RANKS n... SOURCES files... [LIBRARIES targets...] [BITS_ACROSS_THREADS files...]
+#                            [QUICK files...])
+# One GoogleTest executable per source file tests/<dir>/test_<name>.cpp, named test_<name>, with the MPI test main,
+# registered once per rank count as <name>_np<n> (run under mpiexec -n <n>), or as <name> for RANKS 1 alone; labelled
+# LABEL (and `quick` for the files in QUICK: the subset `ctest -L quick` runs in a few minutes).
+# One executable per file: a failure names its file, `ctest -R` selects it, and a change rebuilds one test.
+#
+# Files in BITS_ACROSS_THREADS check that results do not depend on the rank count (tests/harness/rank_counts.hpp).
+# Their run on the most ranks (one OpenMP thread each) records the bits it computed, and an entry
+# <name>_np2_threads2 (label `threads`) runs them again on 2 ranks x 2 OpenMP threads and requires the same bits.
+#
+# On this project's 2-core CI machines the ranks may exceed the cores: Open MPI gets --oversubscribe, and every rank
+# gets one OpenMP thread. LIBRARIES are linked besides kernelsolve::loops and kernelsolve::reference.
 
 execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE _kernelsolve_mpiexec_version
                 ERROR_QUIET)
@@ -14,18 +22,64 @@ endif()
 set(KERNELSOLVE_TEST_ENVIRONMENT OMP_NUM_THREADS=1 OMP_PROC_BIND=false OMPI_ALLOW_RUN_AS_ROOT=1
     OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1)
 
-function(kernelsolve_add_tests)
-  cmake_parse_arguments(ARG "" "NAME" "RANKS;SOURCES;LIBRARIES" ${ARGN})
-  set(target kernelsolve_${ARG_NAME}_tests)
-  add_executable(${target} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/harness/mpi_main.cpp)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES} kernelsolve::kernelsolve kernelsolve::reference GTest::gtest
-                                          kernelsolve_loop_flags kernelsolve_warnings)
-  foreach(ranks IN LISTS ARG_RANKS)
-    add_test(NAME ${ARG_NAME}_np${ranks}
-             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${KERNELSOLVE_MPIEXEC_PREFLAGS}
-                     $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
-    set_tests_properties(${ARG_NAME}_np${ranks} PROPERTIES ENVIRONMENT "${KERNELSOLVE_TEST_ENVIRONMENT}"
-                         PROCESSORS ${ranks} TIMEOUT 600)
+# The MPI + Kokkos + GoogleTest main, compiled once for every test executable.
+if(NOT TARGET kernelsolve_test_main)
+  add_library(kernelsolve_test_main OBJECT ${PROJECT_SOURCE_DIR}/tests/harness/mpi_main.cpp)
+  target_link_libraries(kernelsolve_test_main PUBLIC kernelsolve::kernelsolve GTest::gtest)
+endif()
+
+function(kernelsolve_add_test_files)
+  cmake_parse_arguments(ARG "" "LABEL" "RANKS;SOURCES;LIBRARIES;BITS_ACROSS_THREADS;QUICK" ${ARGN})
+  list(LENGTH ARG_RANKS rank_counts)
+  list(GET ARG_RANKS -1 most_ranks)
+  foreach(source IN LISTS ARG_SOURCES)
+    get_filename_component(stem ${source} NAME_WE)
+    string(REGEX REPLACE "^test_" "" name ${stem})
+    set(target test_${name})
+    add_executable(${target} ${source} $<TARGET_OBJECTS:kernelsolve_test_main>)
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+    target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES} kernelsolve::loops kernelsolve::reference GTest::gtest
+                                            kernelsolve_loop_flags kernelsolve_warnings)
+    set(labels ${ARG_LABEL})
+    if(source IN_LIST ARG_QUICK)
+      list(APPEND labels quick)
+    endif()
+    set(bits_dir ${CMAKE_CURRENT_BINARY_DIR}/bits/${name})
+    set(checks_bits OFF)
+    if(source IN_LIST ARG_BITS_ACROSS_THREADS)
+      set(checks_bits ON)
+    endif()
+    foreach(ranks IN LISTS ARG_RANKS)
+      if(rank_counts EQUAL 1)
+        set(test_name ${name})
+      else()
+        set(test_name ${name}_np${ranks})
+      endif()
+      set(environment ${KERNELSOLVE_TEST_ENVIRONMENT})
+      if(checks_bits AND ranks EQUAL most_ranks)
+        list(APPEND environment KERNELSOLVE_TEST_RECORD_BITS=${bits_dir})
+      endif()
+      add_test(NAME ${test_name}
+               COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${KERNELSOLVE_MPIEXEC_PREFLAGS}
+                       $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
+      set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${environment}" PROCESSORS ${ranks} TIMEOUT 600
+                                                   LABELS "${labels}")
+      if(checks_bits AND ranks EQUAL most_ranks)
+        set_tests_properties(${test_name} PROPERTIES FIXTURES_SETUP bits_${name})
+      endif()
+    endforeach()
+    if(checks_bits)
+      # The same tests on 2 ranks x 2 OpenMP threads: every result of on_each_rank_count bitwise equal to the one
+      # recorded with one thread per rank.
+      set(test_name ${name}_np2_threads2)
+      set(environment ${KERNELSOLVE_TEST_ENVIRONMENT})
+      list(REMOVE_ITEM environment OMP_NUM_THREADS=1)
+      list(APPEND environment OMP_NUM_THREADS=2 KERNELSOLVE_TEST_EXPECT_BITS=${bits_dir})
+      add_test(NAME ${test_name}
+               COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${KERNELSOLVE_MPIEXEC_PREFLAGS}
+                       $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
+      set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${environment}" PROCESSORS 2 TIMEOUT 600
+                                                   LABELS "${ARG_LABEL};threads" FIXTURES_REQUIRED bits_${name})
+    endif()
   endforeach()
 endfunction()

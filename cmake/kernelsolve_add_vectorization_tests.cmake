@@ -22,6 +22,7 @@ function(kernelsolve_add_vectorization_test name compiler isa)
            COMMAND ${CMAKE_COMMAND} -DCOMPILER=${compiler} "-DFLAGS=${flags}" "-DINCLUDES=${_ks_vec_includes}"
                    -DSOURCE=${_ks_vec_dir}/hot_loops.cpp -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/hot_loops_${name}.s
                    -DISA=${isa} -DMIN_PACKED=12 -P ${_ks_vec_dir}/check_vectorized.cmake)
+  set_tests_properties(vectorization_${name} PROPERTIES LABELS vectorization TIMEOUT 600)
 endfunction()
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")

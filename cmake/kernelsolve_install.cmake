@@ -1,9 +1,9 @@
 # Installs the library as the package kernelsolve: find_package(kernelsolve) gives kernelsolve::kernelsolve,
-# kernelsolve::runtime (the run-time facade) and kernelsolve::io when it was built.
+# kernelsolve::loops (the built-in kernels' loops, precompiled), kernelsolve::runtime (the run-time facade) and kernelsolve::io when it was built.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS kernelsolve kernelsolve_runtime EXPORT kernelsolveTargets
+install(TARGETS kernelsolve kernelsolve_loops kernelsolve_runtime EXPORT kernelsolveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(KERNELSOLVE_ENABLE_IO)  # kernelsolve::io, which needs parallel HDF5 (found again by kernelsolveConfig.cmake)
   install(TARGETS kernelsolve_io EXPORT kernelsolveTargets

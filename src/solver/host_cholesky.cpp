@@ -6,8 +6,40 @@ extern "C" void dpotrf_(char const* uplo, int const* n, double* a, int const* ld
 extern "C" void dpotrs_(char const* uplo, int const* n, int const* nrhs, double const* a, int const* lda, double* b,
                         int const* ldb, int* info);
 
+// OpenBLAS's threaded dpotrf and dpotrs split the work by their thread count (OMP_NUM_THREADS when
+// OPENBLAS_NUM_THREADS is unset), and with it the rounding: a Nystrom core or Schwarz block factored on 2 threads
+// differs from the same one factored on 1 in the last bits, and so do the iterations after it. These factors are
+// small next to the kernel products, so they run on one thread: the solves give the same bits on any number of
+// OpenMP threads, as on any number of ranks. Found as weak symbols, so that any other LAPACK links unchanged (a
+// threaded MKL would need its own pinning: MKL_NUM_THREADS=1 or its CNR mode).
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
+
 namespace kernelsolve {
 namespace detail {
+
+namespace {
+
+/// OpenBLAS on one thread for its lifetime, then back to what it was (nothing without OpenBLAS).
+class OneLapackThread {
+ public:
+  OneLapackThread() {
+    if (openblas_get_num_threads && openblas_set_num_threads) {
+      threads_ = openblas_get_num_threads();
+      if (threads_ != 1) openblas_set_num_threads(1);
+    }
+  }
+  ~OneLapackThread() {
+    if (threads_ > 1) openblas_set_num_threads(threads_);
+  }
+  OneLapackThread(OneLapackThread const&) = delete;
+  OneLapackThread& operator=(OneLapackThread const&) = delete;
+
+ private:
+  int threads_ = 1;
+};
+
+}  // namespace
 
 int cholesky_factor_in_place(std::vector<double>& matrix, int n) {
   KS_REQUIRE(matrix.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
@@ -17,6 +49,7 @@ int cholesky_factor_in_place(std::vector<double>& matrix, int n) {
 int cholesky_factor_in_place(double* matrix, int n) {
   if (n == 0) return 0;
   int info = 0;
+  OneLapackThread const one_thread;
   dpotrf_("L", &n, matrix, &n, &info);
   KS_REQUIRE(info >= 0);
   for (int column = 1; column < n; ++column)
@@ -30,6 +63,7 @@ void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vect
   KS_REQUIRE(right_hand_sides.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(columns));
   if (n == 0 || columns == 0) return;
   int info = 0;
+  OneLapackThread const one_thread;
   dpotrs_("L", &n, &columns, factor.data(), &n, right_hand_sides.data(), &n, &info);
   KS_REQUIRE(info == 0);
 }

@@ -5,6 +5,7 @@
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
+#include <kernelsolve/product/detail/precompiled_loops.hpp>
 #include <kernelsolve/product/detail/row_gradient.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 

@@ -6,6 +6,7 @@
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
 #include <kernelsolve/product/cutoff_pattern.hpp>
+#include <kernelsolve/product/detail/precompiled_loops.hpp>
 #include <kernelsolve/product/detail/row_product.hpp>
 
 #include <Kokkos_Core.hpp>

@@ -73,15 +73,26 @@ struct RowGradient {
   }
 };
 
+/// The coordinates of a gradient pass, the one width compiled per dimension: a compile-time dimension
+/// (<= max_coordinates_per_pass) is one pass over all its coordinates; a run-time dimension (> max_static_dimension
+/// >= max_coordinates_per_pass) takes passes of max_coordinates_per_pass, the last moved back to end at D, so that a
+/// few coordinates are summed twice, in the same order and to the same bits, instead of compiling every narrower
+/// width too (each width is a few dozen loops).
+static_assert(max_static_dimension == max_coordinates_per_pass);
+template <int Dimension>
+inline constexpr int pass_coordinates_v = Dimension > 0 ? Dimension : max_coordinates_per_pass;
+
 /// The gradient sums of RowGradient over the sources that source_ranges keeps per row (AllSources, or a cutoff
-/// pattern's TileSourceRanges), in passes of up to max_coordinates_per_pass coordinates.
-template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
-          class Gradient, class Parameter, class SourceRanges>
-void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
-                  TargetWeights const& target_weights, SourceWeights const& source_weights, Gradient const& gradient,
-                  Parameter const& parameter, SourceRanges const& source_ranges) {
+/// pattern's TileSourceRanges), in passes of pass_coordinates_v coordinates. Called through
+/// row_gradient, which hands it LoopMatrix / LoopVector operands where it can.
+template <int Lanes, class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights,
+          class SourceWeights, class Gradient, class Parameter, class SourceRanges>
+void row_gradient_loops(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets,
+                        Sources const& sources, TargetWeights const& target_weights,
+                        SourceWeights const& source_weights, Gradient const& gradient, Parameter const& parameter,
+                        SourceRanges const& source_ranges) {
   using scalar_type = typename Kernel::value_type;
-  constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
+  constexpr int lanes = Lanes;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(target_weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
@@ -96,30 +107,56 @@ void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets con
   };
   dispatch_dimension(dimension, [&](auto dimension_constant) {
     dispatch_columns([&](auto columns_constant) {
-      for (int first = 0; first < dimension; first += max_coordinates_per_pass) {
-        dispatch_count<max_coordinates_per_pass>(dimension - first, [&](auto coordinates_constant) {
-          auto const launch = [&](auto with_parameter) {
-            using Functor =
-                RowGradient<decltype(dimension_constant)::value, decltype(coordinates_constant)::value,
-                            decltype(columns_constant)::value, decltype(with_parameter)::value, lanes, Kernel, Targets,
-                            Sources, TargetWeights, SourceWeights, Gradient, Parameter, SourceRanges>;
-            Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
-                                 Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
-                                 Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
-                                         first, dimension, source_ranges});
-          };
-          // The parameter derivative, when wanted, rides along with the first pass over the coordinates.
-          if constexpr (has_parameter_derivative<Kernel>::value) {
-            if (wants_parameter && first == 0) {
-              launch(std::true_type{});
-              return;
-            }
+      for (int pass_end = pass_coordinates_v<decltype(dimension_constant)::value>;
+           pass_end < dimension + pass_coordinates_v<decltype(dimension_constant)::value>;
+           pass_end += pass_coordinates_v<decltype(dimension_constant)::value>) {
+        int const first = std::min(pass_end, dimension) - pass_coordinates_v<decltype(dimension_constant)::value>;
+        auto const launch = [&](auto with_parameter) {
+          using Functor =
+              RowGradient<decltype(dimension_constant)::value, pass_coordinates_v<decltype(dimension_constant)::value>,
+                          decltype(columns_constant)::value, decltype(with_parameter)::value, lanes, Kernel, Targets,
+                          Sources, TargetWeights, SourceWeights, Gradient, Parameter, SourceRanges>;
+          Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
+                               Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+                               Functor{kernel, targets, sources, target_weights, source_weights, gradient, parameter,
+                                       first, dimension, source_ranges});
+        };
+        // The parameter derivative, when wanted, rides along with the first pass over the coordinates.
+        if constexpr (has_parameter_derivative<Kernel>::value) {
+          if (wants_parameter && first == 0) {
+            launch(std::true_type{});
+            continue;
           }
-          launch(std::false_type{});
-        });
+        }
+        launch(std::false_type{});
       }
     });
   });
+}
+
+/// The gradient sums over the sources that source_ranges keeps per row: row_gradient_loops on LoopMatrix /
+/// LoopVector operands when they convert to them (the instantiations precompiled_loops.hpp may name), else on the
+/// operands as given.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class TargetWeights, class SourceWeights,
+          class Gradient, class Parameter, class SourceRanges>
+void row_gradient(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                  TargetWeights const& target_weights, SourceWeights const& source_weights, Gradient const& gradient,
+                  Parameter const& parameter, SourceRanges const& source_ranges) {
+  using scalar_type = typename Kernel::value_type;
+  using memory_space = typename Gradient::memory_space;
+  if constexpr (converts_to_loop_view_v<Targets, memory_space> && converts_to_loop_view_v<Sources, memory_space> &&
+                converts_to_loop_view_v<TargetWeights, memory_space> &&
+                converts_to_loop_view_v<SourceWeights, memory_space> &&
+                converts_to_loop_view_v<Gradient, memory_space> && converts_to_loop_view_v<Parameter, memory_space>) {
+    using Input = LoopMatrix<scalar_type const, memory_space>;
+    row_gradient_loops<source_lanes_v<ExecutionSpace, scalar_type>>(
+        space, kernel, Input(targets), Input(sources), Input(target_weights), Input(source_weights),
+        LoopMatrix<scalar_type, memory_space>(gradient), LoopVector<scalar_type, memory_space>(parameter),
+        source_ranges);
+  } else {
+    row_gradient_loops<source_lanes_v<ExecutionSpace, scalar_type>>(space, kernel, targets, sources, target_weights,
+                                                                    source_weights, gradient, parameter, source_ranges);
+  }
 }
 
 /// The gradient sums over all sources.

@@ -266,14 +266,38 @@ void dispatch_dimension(int dimension, Body&& body) {
   }
 }
 
+/// The one View type the product and gradient loops are compiled for whenever the operands allow it: column-major
+/// matrices (and vectors) of the loops' memory space. Each loop is a few dozen instantiations (dimension x columns),
+/// so compiling it once per kernel instead of once per combination of the callers' View types (HostSpace or
+/// Device<OpenMP, HostSpace>, const or not, managed or not) is most of the build time of every translation unit
+/// that solves; it also lets precompiled_loops.hpp name the instantiations that the library compiles once.
+template <class Scalar, class MemorySpace>
+using LoopMatrix = Kokkos::View<Scalar**, Kokkos::LayoutLeft, MemorySpace>;
+template <class Scalar, class MemorySpace>
+using LoopVector = Kokkos::View<Scalar*, Kokkos::LayoutLeft, MemorySpace>;
+
+/// Whether View converts to LoopMatrix / LoopVector<value, MemorySpace> without a copy or a change of meaning:
+/// the same memory space, column-major (any layout for a contiguous vector), not atomic.
+template <class View, class MemorySpace>
+inline constexpr bool converts_to_loop_view_v =
+    Kokkos::is_view<View>::value&& std::is_same_v<typename View::memory_space, MemorySpace> &&
+    !View::memory_traits::is_atomic &&
+    (std::is_same_v<typename View::array_layout, Kokkos::LayoutLeft> ||
+     (View::rank == 1 && std::is_same_v<typename View::array_layout, Kokkos::LayoutRight>));
+
 /// out = K(targets, sources) weights over the sources that source_ranges keeps per row (RowProduct), in passes of up
 /// to max_columns_per_pass weight columns; carry: the running sums between the phases of a product in pieces.
-template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out,
-          class SourceRanges, class Carry = NoCarry>
-void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
-                 Weights const& weights, Out const& out, SourceRanges const& source_ranges, Carry const& carry = {}) {
+/// Called through row_product, which hands it LoopMatrix operands where it can. Lanes (source_lanes_v of the
+/// caller's compilation target) is a template parameter so that a caller compiled for another SIMD width (other
+/// -march flags) names another function than the precompiled one, instead of one whose running sums it lays out
+/// differently.
+template <int Lanes, class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out,
+          class SourceRanges, class Carry>
+void row_product_loops(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets,
+                       Sources const& sources, Weights const& weights, Out const& out,
+                       SourceRanges const& source_ranges, Carry const& carry) {
   using scalar_type = typename Kernel::value_type;
-  constexpr int lanes = source_lanes_v<ExecutionSpace, scalar_type>;
+  constexpr int lanes = Lanes;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
@@ -288,6 +312,27 @@ void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets cons
       });
     }
   });
+}
+
+/// out = K(targets, sources) weights over the sources that source_ranges keeps per row: row_product_loops on
+/// LoopMatrix operands when they convert to it (the instantiations precompiled_loops.hpp may name), else on the
+/// operands as given.
+template <class ExecutionSpace, class Kernel, class Targets, class Sources, class Weights, class Out,
+          class SourceRanges, class Carry = NoCarry>
+void row_product(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets, Sources const& sources,
+                 Weights const& weights, Out const& out, SourceRanges const& source_ranges, Carry const& carry = {}) {
+  using scalar_type = typename Kernel::value_type;
+  using memory_space = typename Out::memory_space;
+  if constexpr (converts_to_loop_view_v<Targets, memory_space> && converts_to_loop_view_v<Sources, memory_space> &&
+                converts_to_loop_view_v<Weights, memory_space> && converts_to_loop_view_v<Out, memory_space>) {
+    using Input = LoopMatrix<scalar_type const, memory_space>;
+    row_product_loops<source_lanes_v<ExecutionSpace, scalar_type>>(
+        space, kernel, Input(targets), Input(sources), Input(weights), LoopMatrix<scalar_type, memory_space>(out),
+        source_ranges, carry);
+  } else {
+    row_product_loops<source_lanes_v<ExecutionSpace, scalar_type>>(space, kernel, targets, sources, weights, out,
+                                                                   source_ranges, carry);
+  }
 }
 
 /// out = K(targets, sources) weights over all sources.
