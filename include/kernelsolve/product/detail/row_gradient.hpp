@@ -91,8 +91,6 @@ void row_gradient_loops(ExecutionSpace const& space, Kernel const& kernel, Targe
                         Sources const& sources, TargetWeights const& target_weights,
                         SourceWeights const& source_weights, Gradient const& gradient, Parameter const& parameter,
                         SourceRanges const& source_ranges) {
-  using scalar_type = typename Kernel::value_type;
-  constexpr int lanes = Lanes;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(target_weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
@@ -114,7 +112,7 @@ void row_gradient_loops(ExecutionSpace const& space, Kernel const& kernel, Targe
         auto const launch = [&](auto with_parameter) {
           using Functor =
               RowGradient<decltype(dimension_constant)::value, pass_coordinates_v<decltype(dimension_constant)::value>,
-                          decltype(columns_constant)::value, decltype(with_parameter)::value, lanes, Kernel, Targets,
+                          decltype(columns_constant)::value, decltype(with_parameter)::value, Lanes, Kernel, Targets,
                           Sources, TargetWeights, SourceWeights, Gradient, Parameter, SourceRanges>;
           Kokkos::parallel_for("kernelsolve::kernel_gradient::rows",
                                Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),

@@ -296,15 +296,13 @@ template <int Lanes, class ExecutionSpace, class Kernel, class Targets, class So
 void row_product_loops(ExecutionSpace const& space, Kernel const& kernel, Targets const& targets,
                        Sources const& sources, Weights const& weights, Out const& out,
                        SourceRanges const& source_ranges, Carry const& carry) {
-  using scalar_type = typename Kernel::value_type;
-  constexpr int lanes = Lanes;
   int const dimension = static_cast<int>(targets.extent(1));
   int const column_count = static_cast<int>(weights.extent(1));
   int const target_count = static_cast<int>(targets.extent(0));
   dispatch_dimension(dimension, [&](auto dimension_constant) {
     for (int first_column = 0; first_column < column_count; first_column += max_columns_per_pass) {
       dispatch_count<max_columns_per_pass>(column_count - first_column, [&](auto columns_constant) {
-        using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, lanes,
+        using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, Lanes,
                                    Kernel, Targets, Sources, Weights, Out, SourceRanges, Carry>;
         Kokkos::parallel_for(
             "kernelsolve::kernel_product::rows", Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
