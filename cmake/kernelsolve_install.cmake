@@ -17,7 +17,7 @@ configure_package_config_file(cmake/kernelsolveConfig.cmake.in
                               ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfig.cmake
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kernelsolve)
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfigVersion.cmake
-                                 COMPATIBILITY SameMajorVersion)
+                                 COMPATIBILITY SameMinorVersion)  # before 1.0, a minor version may break the API
 configure_file(cmake/kernelsolveSettings.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveSettings.cmake @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/kernelsolveConfigVersion.cmake
