@@ -59,7 +59,8 @@ struct KernelSolverOptions {
   NystromOptions nystrom{};  ///< for PreconditionerKind::nystrom (of the float32 operator in mixed)
   SchwarzOptions schwarz{};  ///< for PreconditionerKind::schwarz (of the float32 operator in mixed)
   /// automatic: Schwarz when the points within a cell's overlap average at most this fraction of N and at most half
-  /// the blocks are capped at SchwarzOptions::max_block_points (README: where Schwarz stops paying off).
+  /// the blocks are capped at SchwarzOptions::max_block_points (docs/design/schwarz.md: where Schwarz stops paying
+  /// off).
   double schwarz_reach_fraction = 0.2;
   /// The solver's rows in the points' spatial order (operator/spatial_order.hpp): each rank then works on a compact
   /// region (Schwarz blocks factored once, not on every rank that holds a few of their points). Arrays in and out

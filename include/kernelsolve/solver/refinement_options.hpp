@@ -18,7 +18,7 @@ struct RefinementOptions {
   /// of max(rtol ||b||, atol) / ||r||). The margin leaves room for the inner precision's own error, which the outer
   /// residual adds back. 0 turns it off (every step to the inner tolerance). On the seed problem at N = 5000 with
   /// the Nystrom preconditioner, margins 0 / 0.1 / 0.3 take 14 / 13 / 12 inner iterations to 1e-6 (2 outer steps)
-  /// and 22 / 22 / 21 to 1e-10 (3 outer steps; README, "Time to an honest answer").
+  /// and 22 / 22 / 21 to 1e-10 (3 outer steps; docs/performance/precision.md).
   double remaining_reduction_margin = 0.1;
 };
 

@@ -15,8 +15,8 @@ struct SchwarzOptions {
   /// The distance each cell is grown by; nothing: where the kernel falls to overlap_kernel_fraction of k(0).
   std::optional<double> overlap;
   /// The default overlap's kernel value, relative to k(0): exp(-3) = 0.05 is sqrt(3) = 1.7 length scales of the
-  /// Gaussian exp(-|x - y|^2 / l^2). Measured on terrain interpolation (README): more overlap removes at most a
-  /// third of the iterations (one-level Schwarz plateaus at 15-25) for 2-10x the setup.
+  /// Gaussian exp(-|x - y|^2 / l^2). Measured on terrain interpolation (docs/design/schwarz.md): more overlap
+  /// removes at most a third of the iterations (one-level Schwarz plateaus at 15-25) for 2-10x the setup.
   double overlap_kernel_fraction = 4.9787068367863944e-2;
   /// Most points of a block (core + overlap): the nearest are kept when more are within the overlap. A block costs
   /// b^3 / 3 flops to factor and b^2 entries of the operator's precision to keep (float32 for a float32 operator).
