@@ -1,5 +1,5 @@
-# kernelsolve_add_test_files(LABEL label RANKS n... SOURCES files... [LIBRARIES targets...] [BITS_ACROSS_THREADS files...]
-#                            [QUICK files...])
+# kernelsolve_add_test_files(LABEL label RANKS n... SOURCES files... [LIBRARIES targets...]
+#                            [BITS_ACROSS_THREADS files...] [QUICK files...])
 # One GoogleTest executable per source file tests/<dir>/test_<name>.cpp, named test_<name>, with the MPI test main,
 # registered once per rank count as <name>_np<n> (run under mpiexec -n <n>), or as <name> for RANKS 1 alone; labelled
 # LABEL (and `quick` for the files in QUICK: the subset `ctest -L quick` runs in a few minutes).
@@ -28,6 +28,15 @@ if(NOT TARGET kernelsolve_test_main)
   target_link_libraries(kernelsolve_test_main PUBLIC kernelsolve::kernelsolve GTest::gtest)
 endif()
 
+# One ctest entry: `target` under mpiexec -n `ranks`, with `environment` and `labels`.
+function(_kernelsolve_add_mpi_test name target ranks environment labels)
+  add_test(NAME ${name}
+           COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${KERNELSOLVE_MPIEXEC_PREFLAGS}
+                   $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${environment}" PROCESSORS ${ranks} TIMEOUT 600
+                                          LABELS "${labels}")
+endfunction()
+
 function(kernelsolve_add_test_files)
   cmake_parse_arguments(ARG "" "LABEL" "RANKS;SOURCES;LIBRARIES;BITS_ACROSS_THREADS;QUICK" ${ARGN})
   list(LENGTH ARG_RANKS rank_counts)
@@ -45,41 +54,33 @@ function(kernelsolve_add_test_files)
       list(APPEND labels quick)
     endif()
     set(bits_dir ${CMAKE_CURRENT_BINARY_DIR}/bits/${name})
-    set(checks_bits OFF)
-    if(source IN_LIST ARG_BITS_ACROSS_THREADS)
-      set(checks_bits ON)
-    endif()
     foreach(ranks IN LISTS ARG_RANKS)
       if(rank_counts EQUAL 1)
         set(test_name ${name})
       else()
         set(test_name ${name}_np${ranks})
       endif()
+      set(records_bits OFF)
+      if(source IN_LIST ARG_BITS_ACROSS_THREADS AND ranks EQUAL most_ranks)
+        set(records_bits ON)
+      endif()
       set(environment ${KERNELSOLVE_TEST_ENVIRONMENT})
-      if(checks_bits AND ranks EQUAL most_ranks)
+      if(records_bits)
         list(APPEND environment KERNELSOLVE_TEST_RECORD_BITS=${bits_dir})
       endif()
-      add_test(NAME ${test_name}
-               COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${KERNELSOLVE_MPIEXEC_PREFLAGS}
-                       $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
-      set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${environment}" PROCESSORS ${ranks} TIMEOUT 600
-                                                   LABELS "${labels}")
-      if(checks_bits AND ranks EQUAL most_ranks)
+      _kernelsolve_add_mpi_test(${test_name} ${target} ${ranks} "${environment}" "${labels}")
+      if(records_bits)
         set_tests_properties(${test_name} PROPERTIES FIXTURES_SETUP bits_${name})
       endif()
     endforeach()
-    if(checks_bits)
+    if(source IN_LIST ARG_BITS_ACROSS_THREADS)
       # The same tests on 2 ranks x 2 OpenMP threads: every result of on_each_rank_count bitwise equal to the one
       # recorded with one thread per rank.
-      set(test_name ${name}_np2_threads2)
       set(environment ${KERNELSOLVE_TEST_ENVIRONMENT})
       list(REMOVE_ITEM environment OMP_NUM_THREADS=1)
       list(APPEND environment OMP_NUM_THREADS=2 KERNELSOLVE_TEST_EXPECT_BITS=${bits_dir})
-      add_test(NAME ${test_name}
-               COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${KERNELSOLVE_MPIEXEC_PREFLAGS}
-                       $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
-      set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${environment}" PROCESSORS 2 TIMEOUT 600
-                                                   LABELS "${ARG_LABEL};threads" FIXTURES_REQUIRED bits_${name})
+      _kernelsolve_add_mpi_test(${name}_np2_threads2 ${target} 2 "${environment}" "${ARG_LABEL};threads")
+      set_tests_properties(${name}_np2_threads2 PROPERTIES FIXTURES_REQUIRED bits_${name})
     endif()
   endforeach()
 endfunction()

@@ -8,7 +8,8 @@ endif()
 
 set(_ks_vec_dir ${PROJECT_SOURCE_DIR}/tests/vectorization)
 set(_ks_vec_includes "${PROJECT_SOURCE_DIR}/include;$<TARGET_PROPERTY:Kokkos::kokkoscore,INTERFACE_INCLUDE_DIRECTORIES>")
-# -O3 is CMake's Release level; the whole check is about what the vectorizer does at that level (docs/design/vectorization.md).
+# -O3 is CMake's Release level; the whole check is about what the vectorizer does at that level
+# (docs/design/vectorization.md).
 set(_ks_vec_flags -std=c++17 -O3)
 if(Kokkos_ENABLE_OPENMP)
   list(APPEND _ks_vec_flags -fopenmp)

@@ -1,5 +1,6 @@
 # Installs the library as the package kernelsolve: find_package(kernelsolve) gives kernelsolve::kernelsolve,
-# kernelsolve::loops (the built-in kernels' loops, precompiled), kernelsolve::runtime (the run-time facade) and kernelsolve::io when it was built.
+# kernelsolve::loops (the built-in kernels' loops, precompiled),
+# kernelsolve::runtime (the run-time facade) and kernelsolve::io when it was built.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

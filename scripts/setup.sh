@@ -10,7 +10,8 @@
 # Arguments: --deps-only (steps 1-2), --target T (build only T and what it needs; repeatable; default: everything).
 # Environment: Kokkos_ROOT / KokkosKernels_ROOT (use your own Kokkos >= 3.4), KERNELSOLVE_DEPS_PREFIX (cache,
 # default ~/.cache/kernelsolve-deps), KERNELSOLVE_BUILD_DIR, KERNELSOLVE_CMAKE_ARGS (extra configure flags),
-# KERNELSOLVE_JOBS (parallel compile jobs, default: the cores). The configure log is $KERNELSOLVE_BUILD_DIR/configure.log.
+# KERNELSOLVE_JOBS (parallel compile jobs, default: the cores).
+# The configure log is $KERNELSOLVE_BUILD_DIR/configure.log.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
