@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# README command (1): set everything up (scripts/setup.sh), build only what the demo needs (the libraries and the
-# app: tests, examples and benchmarks are README command (2)'s), then run the seed's demo under `mpirun -np 2`.
+# README command (1): set everything up (scripts/setup.sh), build only what the demo needs (the libraries, the app
+# and the Python package: tests, examples and benchmarks are README command (2)'s), then run the seed's demo under
+# `mpirun -np 2`.
 # Arguments are passed to the app (e.g. --precision double, --points 20000); KERNELSOLVE_RANKS sets the rank count.
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bash "$repo_root/scripts/setup.sh" --target kernelsolve_app
+bash "$repo_root/scripts/setup.sh" --target kernelsolve_quickstart
 ranks=${KERNELSOLVE_RANKS:-2}
 # One OpenMP thread per core and rank; Open MPI refuses root (containers, CI) unless told it may.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))}

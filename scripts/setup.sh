@@ -2,7 +2,8 @@
 # Sets up a fresh Debian bookworm machine for kernelsolve and builds it.
 #  1. apt-get installs the compilers, MPI, LAPACK, GoogleTest, Google Benchmark, CLI11, parallel HDF5, nlohmann-json,
 #     clang + libFuzzer, the aarch64 cross compiler for the compile-only vectorization tests, matplotlib for the
-#     demo's --plot (idempotent).
+#     demo's --plot, pybind11 and what the Python package and its tests use (NumPy, pytest, mpi4py, SciPy,
+#     scikit-learn, PyTorch: python/) (idempotent).
 #  2. When no Kokkos is given (Kokkos_ROOT unset), builds Kokkos + Kokkos Kernels 3.4.01 (OpenMP + Serial) from
 #     Debian's trilinos 13.2 source package into a cached prefix outside the repository, reused by later runs.
 #  3. Configures and builds kernelsolve in $KERNELSOLVE_BUILD_DIR (default: build/), through ccache (Debian's; its
@@ -32,7 +33,9 @@ install_debian_packages() {
                   libopenmpi-dev openmpi-bin liblapack-dev libblas-dev
                   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libopenblas-dev
                   libhdf5-openmpi-dev nlohmann-json3-dev clang libclang-rt-14-dev
-                  g++-aarch64-linux-gnu python3-matplotlib ccache clang-format)
+                  g++-aarch64-linux-gnu python3-matplotlib ccache clang-format
+                  pybind11-dev python3-dev python3-numpy python3-pytest python3-pytest-timeout python3-mpi4py
+                  python3-scipy python3-sklearn python3-torch)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -109,6 +112,10 @@ configure_and_build() {
   else
     kokkos_args+=("-DKokkos_ROOT=$kokkos_prefix" "-DKokkosKernels_ROOT=$kokkos_prefix")
   fi
+  # The Python package is built for Debian's /usr/bin/python3, which has Debian's NumPy, torch, scikit-learn;
+  # FindPython would otherwise take the first python3 on PATH (pyenv's on these machines).
+  local python_args=()
+  [ -x /usr/bin/python3 ] && python_args+=("-DPython_EXECUTABLE=/usr/bin/python3")
   local launcher=()
   if command -v ccache >/dev/null; then
     launcher+=("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
@@ -118,7 +125,7 @@ configure_and_build() {
   mkdir -p "$build_dir"
   # shellcheck disable=SC2086
   if ! cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
-    "${kokkos_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} >"$build_dir/configure.log" 2>&1; then
+    "${kokkos_args[@]}" "${python_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} >"$build_dir/configure.log" 2>&1; then
     cat "$build_dir/configure.log" >&2
     exit 1
   fi

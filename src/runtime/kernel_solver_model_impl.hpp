@@ -192,6 +192,8 @@ class KernelSolverModelFor final : public KernelSolver::Model {
     });
     return {rows_.to_user(rows_from_block(gradient.right_hand_sides), columns),
             rows_.to_user(rows_from_block(gradient.points), op_.dimension()),
+            rows_.to_user(rows_from_block(gradient.points_as_targets), op_.dimension()),
+            rows_.to_user(rows_from_block(gradient.points_as_sources), op_.dimension()),
             gradient.ridge,
             gradient.kernel_parameter,
             gradient.adjoint,

@@ -5,8 +5,9 @@
    same after removing the block's common indentation) of a file examples/*.cpp, which ctest builds and runs.
 2. Every ```bash / ```sh block that runs the app (mentions apps/kernelsolve, mpirun or mpiexec, except the README's
    two commands) is an excerpt of a file examples/*.sh, which ctest runs.
-3. Every relative link [text](path) of those files names a file or folder that exists.
-4. README.md stays a front page: at most 200 lines.
+3. Every ```python block is an excerpt of a file python/examples/*.py, which ctest runs (python_example_*).
+4. Every relative link [text](path) of those files names a file or folder that exists.
+5. README.md stays a front page: at most 200 lines.
 Usage: check_docs.py <source dir>
 """
 import pathlib
@@ -39,6 +40,7 @@ def excerpt_of(block, files):
 
 cpp_examples = sorted((root / "examples").glob("*.cpp"))
 shell_examples = sorted((root / "examples").glob("*.sh"))
+python_examples = sorted((root / "python" / "examples").glob("*.py"))
 fence = re.compile(r"^(\s*)```(\S*)\s*$")
 for document in documents:
     text = document.read_text()
@@ -59,6 +61,9 @@ for document in documents:
         if language in ("cpp", "c++"):
             if not excerpt_of(block, cpp_examples):
                 failures.append(f"{where}:{start}: this C++ block is not an excerpt of any examples/*.cpp")
+        elif language in ("python", "py"):
+            if not excerpt_of(block, python_examples):
+                failures.append(f"{where}:{start}: this Python block is not an excerpt of any python/examples/*.py")
         elif language in ("bash", "sh", "shell"):
             commands = [line.split("#", 1)[0] for line in block]  # comments may mention mpirun freely
             runs_app = any(re.search(r"apps/kernelsolve|\bmpirun\b|\bmpiexec\b", line) for line in commands)

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -158,6 +159,24 @@ TEST(NystromPreconditioner, AutomaticRankStopsOnTheResidualTrace) {
   EXPECT_DOUBLE_EQ(summary.shift, 1e-2);
   EXPECT_GE(summary.candidates, summary.rank);
   EXPECT_GT(summary.factor_bytes, 0);
+}
+
+TEST(NystromPreconditioner, WithoutRidgeTheShiftStaysAboveTheFactorsRoundingNoise) {
+  // alpha = 0 and a factor of full rank: tr(K - F F^T) is rounding noise, and a shift at that level (16 eps) made
+  // M^{-1} K indefinite in floating point (breakdown, or thousands of iterations where plain CG takes 250). An
+  // inverse multiquadric on 150 points: cond(K) ~ 1e4.
+  auto problem = kernelsolve::test::make_problem_with_kernel(
+      MPI_COMM_WORLD, kernelsolve::InverseMultiquadric<double>::from_g(256.0), 150, 2, 1, 0.0);
+  NystromOf<decltype(problem)> const preconditioner(problem.op);
+  EXPECT_GE(preconditioner.summary().shift, 16 * std::numeric_limits<double>::epsilon() * std::sqrt(150.0));
+  auto x = problem.new_block(1);
+  auto const result =
+      kernelsolve::test::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x, with_rtol(1e-10));
+  ASSERT_TRUE(result.converged()) << kernelsolve::to_string(result.reasons[0]);
+  EXPECT_LE(result.iterations, 30);
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-6);
 }
 
 TEST(NystromPreconditioner, RankNReproducesTheOperator) {

@@ -31,8 +31,12 @@ template <class Operator>
 struct SolveGradient {
   using block_type = typename Operator::block_type;
   block_type right_hand_sides;  ///< dL/db = a = (K + alpha I)^{-1} e, local_rows() x Dv
-  block_type points;            ///< dL/dx, local_rows() x D (x as both i- and j-points)
-  double ridge = 0;             ///< dL/dalpha = -sum a . c
+  block_type points;            ///< dL/dx, local_rows() x D (x as both i- and j-points): the sum of the two below
+  /// dL/dx as the i-points (targets) alone and as the j-points (sources) alone: what a caller who passes the points
+  /// twice as two variables (KeOps' Kinv(x, y, b), PyTorch autograd) needs for each.
+  block_type points_as_targets;
+  block_type points_as_sources;
+  double ridge = 0;  ///< dL/dalpha = -sum a . c
   /// dL/dg = -sum_ij dk_ij/dg (a_i . c_j); NaN when the kernel has no parameter_derivative.
   /// For the Gaussian's sigma: dL/dsigma = kernel_parameter * (-1 / sigma^3).
   double kernel_parameter = std::numeric_limits<double>::quiet_NaN();
@@ -112,8 +116,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   op.allgather_rows(solution, all_solution);
   constexpr bool has_parameter = has_parameter_derivative<Kernel>::value;
   block_type parameter_rows("kernelsolve::solve_gradient::parameter_rows", has_parameter ? rows : 0, 1);
-  block_type source_role(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::solve_gradient::source_role"),
-                         rows, op.dimension());
+  gradient.points_as_targets = op.allocate_block("kernelsolve::solve_gradient::points_as_targets", op.dimension());
+  gradient.points_as_sources = op.allocate_block("kernelsolve::solve_gradient::points_as_sources", op.dimension());
   gradient.points = op.allocate_block("kernelsolve::solve_gradient::points", op.dimension());
   auto const local_points = op.local_points();
   // The pairs of this rank's rows: the operator's own pattern (full, or its truncation's), or one at `truncation`.
@@ -128,18 +132,24 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   auto const& pattern = own_pattern ? *own_pattern : op.pattern();
   {
     ScopedPhase timed(op.timings(), Phase::kernel_product);
-    kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points,
+    kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points_as_targets,
                     Kokkos::subview(parameter_rows, Kokkos::ALL, 0), pattern);
-    kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, source_role,
+    kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, gradient.points_as_sources,
                     Kokkos::View<scalar_type*, MemorySpace>(), pattern);
   }
   ScopedPhase timed(op.timings(), Phase::vector_updates);
+  auto const as_targets = gradient.points_as_targets;
+  auto const as_sources = gradient.points_as_sources;
   auto const points_gradient = gradient.points;
   int const dimension = op.dimension();
   Kokkos::parallel_for(
       "kernelsolve::solve_gradient::combine_roles", Kokkos::RangePolicy<ExecutionSpace>(space, 0, rows),
       KOKKOS_LAMBDA(int i) {
-        for (int d = 0; d < dimension; ++d) points_gradient(i, d) = -(points_gradient(i, d) + source_role(i, d));
+        for (int d = 0; d < dimension; ++d) {
+          as_targets(i, d) = -as_targets(i, d);
+          as_sources(i, d) = -as_sources(i, d);
+          points_gradient(i, d) = as_targets(i, d) + as_sources(i, d);
+        }
       });
 
   // dL/dg = -sum_i parameter_rows(i), summed reproducibly.

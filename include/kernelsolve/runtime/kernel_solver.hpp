@@ -79,11 +79,13 @@ struct KernelSolverOptions {
 
 /// \brief The gradients of L = <e, c> from KernelSolver::gradient, this rank's rows, row-major.
 struct KernelSolverGradient {
-  std::vector<double> right_hand_sides;  ///< dL/db = a = (K + alpha I)^{-1} e, local_rows() x Dv
-  std::vector<double> points;            ///< dL/dx, local_rows() x D
-  double ridge = 0;                      ///< dL/dalpha
-  double kernel_parameter = 0;           ///< dL/dg
-  SolveResult adjoint;                   ///< how the adjoint solve went
+  std::vector<double> right_hand_sides;   ///< dL/db = a = (K + alpha I)^{-1} e, local_rows() x Dv
+  std::vector<double> points;             ///< dL/dx, local_rows() x D: points_as_targets + points_as_sources
+  std::vector<double> points_as_targets;  ///< dL/dx as the i-points alone (SolveGradient::points_as_targets)
+  std::vector<double> points_as_sources;  ///< dL/dx as the j-points alone
+  double ridge = 0;                       ///< dL/dalpha
+  double kernel_parameter = 0;            ///< dL/dg
+  SolveResult adjoint;                    ///< how the adjoint solve went
   /// With KernelSolverOptions::truncation: the cutoff of the pair sums and the bounds on what they drop
   /// (SolveGradient::cutoff); nothing otherwise.
   std::optional<CutoffSummary> cutoff;

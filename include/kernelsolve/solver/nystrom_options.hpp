@@ -27,12 +27,14 @@ struct NystromOptions {
 
 /// \brief What the setup chose and what it cost (the same on every rank).
 struct NystromSummary {
-  std::int64_t rank = 0;        ///< k, the number of pivots
-  bool automatic = false;       ///< rank chosen by the residual trace rule
-  std::string rank_reason;      ///< why the factor stopped growing at this rank
-  double initial_trace = 0;     ///< tr(K)
-  double residual_trace = 0;    ///< tr(K - F F^T)
-  double shift = 0;             ///< M = F F^T + shift I: alpha, or tr(K - F F^T) / N when alpha = 0
+  std::int64_t rank = 0;      ///< k, the number of pivots
+  bool automatic = false;     ///< rank chosen by the residual trace rule
+  std::string rank_reason;    ///< why the factor stopped growing at this rank
+  double initial_trace = 0;   ///< tr(K)
+  double residual_trace = 0;  ///< tr(K - F F^T)
+  /// M = F F^T + shift I: alpha, or when alpha = 0 tr(K - F F^T) / N but at least the factor's rounding noise
+  /// 16 eps k(0) sqrt(N) (docs/design/nystrom.md).
+  double shift = 0;
   int rounds = 0;               ///< passes over the rows (one block of candidates each)
   std::int64_t candidates = 0;  ///< pivots drawn, accepted or not
   double setup_seconds = 0;     ///< wall time of the setup on rank 0's clock

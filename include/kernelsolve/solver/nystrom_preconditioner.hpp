@@ -333,8 +333,13 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   }
 
   // core = shift I + F^T F, summed reproducibly, factored on every rank
+  // Without a ridge the shift is the mean residual diagonal, but at least the size of the factor's rounding noise
+  // (sqrt(N) entries of 16 eps k(0) per row): a shift at the noise level of K - F F^T made M^{-1} K indefinite in
+  // floating point once the factor captured K to rounding (full rank on small N: breakdowns, or thousands of
+  // iterations where plain CG takes 250; docs/design/nystrom.md).
   summary_.shift = op.ridge() > 0 ? static_cast<double>(op.ridge())
-                                  : std::max(summary_.residual_trace / static_cast<double>(points), noise_floor);
+                                  : std::max(summary_.residual_trace / static_cast<double>(points),
+                                             noise_floor * std::sqrt(static_cast<double>(points)));
   core_ = detail::reproducible_gram(space, comm, factor_);
   for (std::int64_t j = 0; j < rank; ++j) core_[static_cast<std::size_t>(j * rank + j)] += summary_.shift;
   int const info = detail::cholesky_factor_in_place(core_, static_cast<int>(rank));
