@@ -46,7 +46,7 @@ endforeach()
 # The Python benchmark (perf/python_layer.py) once at a tiny size: it runs and prints its tables; no speed asserted.
 if(TARGET kernelsolve_app)
   add_test(NAME python_layer_benchmark_smoke
-           COMMAND ${Python_EXECUTABLE} ${PROJECT_SOURCE_DIR}/perf/python_layer.py --points 400 --threads 2
+           COMMAND ${Python_EXECUTABLE} ${PROJECT_SOURCE_DIR}/perf/python_layer.py --points 400 --threads 2 --repeat 1
                    --app $<TARGET_FILE:kernelsolve_app>
            WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
   set_tests_properties(python_layer_benchmark_smoke PROPERTIES LABELS "python;perf-smoke" PROCESSORS 2

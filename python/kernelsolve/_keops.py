@@ -2,9 +2,13 @@
 plays which role in the formula, KeOps' stopping test mapped onto per-column true-residual verdicts, and the solve
 itself over NumPy arrays.
 
-KeOps' KernelSolve (pykeops 2.3) runs plain CG until the recursive ||R||_F^2 < numel(b) eps^2 and claims nothing
-else. Here each column k stops when its *true* residual ||b_k - A c_k|| <= eps sqrt(N) (which implies KeOps' joint
-test), with an iteration cap and a reason per column (SolveResult), and a preconditioner.
+KeOps' KernelSolve (pykeops 2.3) runs plain CG until the recursive ||R||_F^2 < numel(b) eps^2 (eps = 1e-6) and
+claims nothing else: about 1e-6 relative residual, errors of 1e-4 to 1e-3 in c on the seed's problem. Here the
+default is kernelsolve's: each column stops when its *true* relative residual ||b_k - A c_k|| / ||b_k|| <= 1e-10 for
+float64 inputs, 1e-7 for float32 ones (about their own rounding; solved in mixed precision), 1e-3 with
+precision="float32", preconditioned. An explicit eps= is KeOps' rule, per
+column: ||b_k - A c_k|| <= eps sqrt(N) (which implies KeOps' joint test). Every solve has an iteration cap and a
+reason per column (SolveResult).
 """
 
 import math
@@ -15,7 +19,7 @@ import numpy as np
 
 from ._errors import InvalidArgument
 from ._replicated import ReplicatedSolver
-from ._solver import parse_formula
+from ._solver import default_rtol, parse_formula
 
 __all__ = ["Alias", "parse_aliases", "KeOpsPlan"]
 
@@ -196,14 +200,20 @@ class KeOpsPlan:
             return {"float": "float32", "double": "float64"}.get(self.precision, self.precision)
         return "mixed" if dtype == "float32" else "float64"
 
-    def criteria(self, rows, eps, rtol, atol, max_iter):
-        """KeOps' eps as a per-column absolute tolerance eps sqrt(N) on the true residual, unless rtol/atol given."""
-        if rtol is None and atol is None:
-            if eps is None or not eps > 0:
-                raise InvalidArgument(f"eps must be > 0 (or give rtol= / atol=), got {eps!r}")
-            return dict(rtol=0.0, atol=float(eps) * math.sqrt(max(rows, 1)), max_iter=max_iter)
-        return dict(rtol=0.0 if rtol is None else float(rtol), atol=0.0 if atol is None else float(atol),
-                    max_iter=max_iter)
+    def criteria(self, rows, dtype, eps, rtol, atol, max_iter):
+        """rtol/atol when given; else an explicit eps as KeOps' rule, a per-column absolute tolerance eps sqrt(N) on
+        the true residual; else (eps None, the default) the precision's default relative tolerance."""
+        if rtol is not None or atol is not None:
+            return dict(rtol=0.0 if rtol is None else float(rtol), atol=0.0 if atol is None else float(atol),
+                        max_iter=max_iter)
+        if eps is None:
+            precision = self.precision_for(dtype)
+            # float32 out: a relative residual of 1e-7 is about the rounding of the float32 result itself
+            rtol = 1e-7 if dtype == "float32" and precision == "mixed" else default_rtol(precision)
+            return dict(rtol=rtol, atol=0.0, max_iter=max_iter)
+        if not eps > 0:
+            raise InvalidArgument(f"eps must be > 0 (or None, or give rtol= / atol=), got {eps!r}")
+        return dict(rtol=0.0, atol=float(eps) * math.sqrt(max(rows, 1)), max_iter=max_iter)
 
     def build(self, arrays, alpha):
         """(ReplicatedSolver, target alias, source alias, weight alias) for NumPy arguments in call order."""

@@ -5,7 +5,8 @@
     c = Kinv(x, x, b, np.array([50.0]), alpha=0.01)          # (K(x, x) + alpha I) c = b
 
 The formula is identified among kernelsolve's families (a KeOps formula that is none of them raises FormulaError);
-the solve is preconditioned CG with true-residual verdicts (docs/python.md: how eps maps onto them).
+the solve is preconditioned CG with true-residual verdicts, by default to a relative residual of 1e-10 for float64
+inputs, 1e-7 for float32 ones (eps=None; an explicit eps is KeOps' absolute rule: docs/python.md).
 """
 
 import numpy as np
@@ -36,13 +37,13 @@ class KernelSolve:
                               comm=comm, on_failure=check_on_failure(on_failure))
         self.last_result = None
 
-    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=1e-6, ranges=None, rtol=None,
+    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=None, ranges=None, rtol=None,
                  atol=None, max_iter=10000):
         plan = self.plan
         arrays = [np.asarray(a) for a in args]
         dtype = plan.check_call(arrays, backend, ranges, lambda a: a.shape, lambda a: str(a.dtype))
         b = arrays[plan.inverted]
-        criteria = plan.criteria(b.shape[0], eps, rtol, atol, max_iter)
+        criteria = plan.criteria(b.shape[0], dtype, eps, rtol, atol, max_iter)
         solver, _, _, _ = plan.build(arrays, alpha)
         with solver:
             c, result = solver.solve(b, on_failure="ignore", **criteria)

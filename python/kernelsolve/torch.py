@@ -8,7 +8,8 @@
 Backward is one adjoint solve with the forward's preconditioner, then the pair sums: gradients for the points in
 each role (x passed twice gets the sum of both from autograd), the inverted variable b, every Pm parameter such as g,
 and alpha when it is a tensor. float32 inputs are solved in mixed precision (float32 kernels, float64 refinement and
-verdicts) and returned in float32. Double backward is not supported (it raises).
+verdicts) and returned in float32. Each column is solved to a true relative residual of 1e-10 (float64 inputs) or 1e-7
+(float32 inputs) unless eps= (KeOps' absolute rule), rtol= or atol= say otherwise. Double backward is not supported (it raises).
 """
 
 import numpy as np
@@ -121,7 +122,7 @@ class KernelSolve:
         self.last_result = None
         self.last_adjoint_result = None
 
-    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=1e-6, ranges=None, rtol=None,
+    def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=None, ranges=None, rtol=None,
                  atol=None, max_iter=10000):
         plan = self.plan
         if not all(isinstance(a, torch.Tensor) for a in args):
@@ -136,7 +137,8 @@ class KernelSolve:
             raise ValueError(f"alpha must be a number or a one-element tensor, got shape {tuple(alpha.shape)}")
         alpha_value = float(alpha_tensor.detach().reshape(-1)[0]) if alpha_tensor is not None else float(alpha)
         arrays = [_numpy(a) for a in args]
-        criteria = plan.criteria(arrays[plan.inverted].shape[0], eps, rtol, atol, max_iter)
+        dtype = str(args[plan.inverted].dtype).split(".")[-1]
+        criteria = plan.criteria(arrays[plan.inverted].shape[0], dtype, eps, rtol, atol, max_iter)
         call = _Call(self, arrays, alpha_value, criteria)
         needs_graph = torch.is_grad_enabled() and (any(a.requires_grad for a in args) or
                                                    (alpha_tensor is not None and alpha_tensor.requires_grad))

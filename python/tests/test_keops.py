@@ -135,6 +135,7 @@ def test_torch_float32_in_and_out_through_mixed_precision():
     kinv = KernelSolve(SEED_FORMULA, SEED_ALIASES, "b", axis=1)
     c = kinv(x, x, b, g, alpha=0.01)
     assert c.dtype == torch.float32 and c.requires_grad and kinv.last_result.converged
+    assert max(kinv.last_result.relative_residuals) <= 1e-7  # the default for float32 inputs
     exact = dense_solve("gaussian", 50.0, 0.01, x.detach().numpy(), b.numpy())
     assert relative_error(c.detach().numpy(), exact) < 1e-4
     (u,) = torch.autograd.grad(c, x, torch.ones_like(c))
@@ -182,3 +183,22 @@ def test_torch_refuses_non_tensors():
     kinv = KernelSolve(SEED_FORMULA, SEED_ALIASES, "b", axis=1)
     with pytest.raises(TypeError, match="torch tensors"):
         kinv(np.ones((5, 2)), np.ones((5, 2)), np.ones((5, 2)), np.ones(1))
+
+
+def test_default_stopping_is_a_true_relative_residual_and_eps_is_keops_rule():
+    x = points(500)
+    b = np.random.default_rng(4).random((500, 2))
+    kinv = NumpyKernelSolve(SEED_FORMULA, SEED_ALIASES, "b", axis=1)
+    exact = dense_solve("gaussian", 50.0, 0.01, x, b)
+    c = kinv(x, x, b, np.array([50.0]), alpha=0.01)  # eps=None: kernelsolve's 1e-10
+    assert max(kinv.last_result.relative_residuals) <= 1e-10
+    assert relative_error(c, exact) < 1e-8
+    iterations = kinv.last_result.iterations
+    c = kinv(x, x, b, np.array([50.0]), alpha=0.01, eps=1e-6)  # KeOps: ||r_k|| <= eps sqrt(N) on the true residual
+    absolute = np.array(kinv.last_result.relative_residuals) * np.linalg.norm(b, axis=0)
+    assert np.all(absolute <= 1e-6 * np.sqrt(500)) and kinv.last_result.iterations < iterations
+    assert kinv.last_result.converged and relative_error(c, exact) > 1e-8
+    kinv(x, x, b, np.array([50.0]), alpha=0.01, rtol=1e-4)
+    assert max(kinv.last_result.relative_residuals) <= 1e-4
+    with pytest.raises(kernelsolve.InvalidArgument, match="eps must be > 0"):
+        kinv(x, x, b, np.array([50.0]), alpha=0.01, eps=-1.0)
