@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ._errors import InvalidArgument
+from ._results import check_on_failure
 from ._replicated import ReplicatedSolver
 from ._solver import default_rtol, parse_formula
 
@@ -243,7 +244,12 @@ class KeOpsPlan:
         return derivatives
 
 
-def warn_ignored(name, value, default):
-    if value != default:
-        warnings.warn(f"kernelsolve: {name}={value!r} is accepted for KeOps compatibility and ignored "
-                      "(kernelsolve's sums are fixed and reproducible)", stacklevel=3)
+def keops_plan(formula, aliases, varinvalias, axis, ignored, **extensions):
+    """The plan of a KeOps KernelSolve constructor call; warns for each of KeOps' options that kernelsolve ignores
+    (`ignored`: {name: (value, default)}) when it was given."""
+    for name, (value, default) in ignored.items():
+        if value != default:
+            warnings.warn(f"kernelsolve: {name}={value!r} is accepted for KeOps compatibility and ignored "
+                          "(kernelsolve's sums are fixed and reproducible)", stacklevel=3)
+    extensions["on_failure"] = check_on_failure(extensions.get("on_failure", "warn"))
+    return KeOpsPlan(formula, aliases, varinvalias, axis, **extensions)

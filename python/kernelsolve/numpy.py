@@ -11,8 +11,8 @@ inputs, 1e-7 for float32 ones (eps=None; an explicit eps is KeOps' absolute rule
 
 import numpy as np
 
-from ._keops import KeOpsPlan, warn_ignored
-from ._results import check_on_failure, report_failure
+from ._keops import keops_plan
+from ._results import report_failure
 
 __all__ = ["KernelSolve"]
 
@@ -27,14 +27,11 @@ class KernelSolve:
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True, rec_multVar_highdim=None,
                  use_fast_math=True, *, precision=None, preconditioner="auto", nystrom=None, schwarz=None,
                  truncation=None, comm=None, on_failure="warn"):
-        if dtype is not None:
-            warn_ignored("dtype", dtype, None)
-        for name, value, default in (("sum_scheme", sum_scheme, "auto"), ("opt_arg", opt_arg, None),
-                                     ("rec_multVar_highdim", rec_multVar_highdim, None)):
-            warn_ignored(name, value, default)
-        self.plan = KeOpsPlan(formula, aliases, varinvalias, axis, precision=precision,
-                              preconditioner=preconditioner, nystrom=nystrom, schwarz=schwarz, truncation=truncation,
-                              comm=comm, on_failure=check_on_failure(on_failure))
+        ignored = {"dtype": (dtype, None), "sum_scheme": (sum_scheme, "auto"), "opt_arg": (opt_arg, None),
+                   "rec_multVar_highdim": (rec_multVar_highdim, None)}
+        self.plan = keops_plan(formula, aliases, varinvalias, axis, ignored, precision=precision,
+                               preconditioner=preconditioner, nystrom=nystrom, schwarz=schwarz, truncation=truncation,
+                               comm=comm, on_failure=on_failure)
         self.last_result = None
 
     def __call__(self, *args, backend="auto", device_id=-1, alpha=1e-10, eps=None, ranges=None, rtol=None,

@@ -15,8 +15,8 @@ verdicts) and returned in float32. Each column is solved to a true relative resi
 import numpy as np
 import torch
 
-from ._keops import KeOpsPlan, warn_ignored
-from ._results import check_on_failure, report_failure
+from ._keops import keops_plan
+from ._results import report_failure
 
 __all__ = ["KernelSolve"]
 
@@ -110,15 +110,11 @@ class KernelSolve:
                  sum_scheme="auto", enable_chunks=True, rec_multVar_highdim=None, dtype=None, cuda_type=None,
                  use_fast_math=True, *, precision=None, preconditioner="auto", nystrom=None, schwarz=None,
                  truncation=None, comm=None, on_failure="warn"):
-        for name, value in (("dtype", dtype), ("cuda_type", cuda_type)):
-            if value is not None:
-                warn_ignored(name, value, None)
-        for name, value, default in (("sum_scheme", sum_scheme, "auto"),
-                                     ("rec_multVar_highdim", rec_multVar_highdim, None)):
-            warn_ignored(name, value, default)
-        self.plan = KeOpsPlan(formula, aliases, varinvalias, axis, precision=precision,
-                              preconditioner=preconditioner, nystrom=nystrom, schwarz=schwarz, truncation=truncation,
-                              comm=comm, on_failure=check_on_failure(on_failure))
+        ignored = {"dtype": (dtype, None), "cuda_type": (cuda_type, None), "sum_scheme": (sum_scheme, "auto"),
+                   "rec_multVar_highdim": (rec_multVar_highdim, None)}
+        self.plan = keops_plan(formula, aliases, varinvalias, axis, ignored, precision=precision,
+                               preconditioner=preconditioner, nystrom=nystrom, schwarz=schwarz, truncation=truncation,
+                               comm=comm, on_failure=on_failure)
         self.last_result = None
         self.last_adjoint_result = None
 

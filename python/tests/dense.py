@@ -24,5 +24,10 @@ def relative_error(a, b):
     return np.linalg.norm(np.asarray(a) - np.asarray(b)) / np.linalg.norm(np.asarray(b))
 
 
+def max_relative_error(actual, expected):
+    """The largest difference relative to the largest value (as SciPy / scikit-learn comparisons are read)."""
+    return np.abs(np.asarray(actual) - expected).max() / np.abs(expected).max()
+
+
 def points(n, d=2, seed=0):
     return np.random.default_rng(seed).random((n, d))

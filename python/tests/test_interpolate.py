@@ -10,13 +10,10 @@ pytest.importorskip("scipy")
 from scipy.interpolate import RBFInterpolator as ScipyRBF  # noqa: E402
 
 import kernelsolve  # noqa: E402
+from dense import max_relative_error as relative_error  # noqa: E402
 from kernelsolve.interpolate import RBFInterpolator  # noqa: E402
 
 KERNELS = ["gaussian", "inverse_quadratic", "inverse_multiquadric"]
-
-
-def relative_error(actual, expected):
-    return np.abs(np.asarray(actual) - expected).max() / np.abs(expected).max()
 
 
 @pytest.fixture(scope="module")

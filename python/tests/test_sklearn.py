@@ -15,11 +15,8 @@ from sklearn.kernel_ridge import KernelRidge as SkKernelRidge  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
 import kernelsolve  # noqa: E402
+from dense import max_relative_error as relative_error  # noqa: E402
 from kernelsolve.sklearn import GaussianProcessRegressor, KernelRidge  # noqa: E402
-
-
-def relative_error(actual, expected):
-    return np.abs(np.asarray(actual) - expected).max() / np.abs(expected).max()
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import copy
 import math
 import pickle
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -285,3 +286,29 @@ def test_helpers():
     info = kernelsolve.build_info()
     assert info["version"] == kernelsolve.__version__ and info["families"] == kernelsolve.FAMILIES
     assert kernelsolve.is_initialized()
+
+
+def test_the_gil_is_released_during_a_solve():
+    x = points(3000)
+    solver = kernelsolve.KernelSolver(x, sigma=0.1, preconditioner="none")
+    progress = [0]
+    stop = threading.Event()
+
+    def count():  # pure Python: it advances only while no other thread holds the GIL
+        while not stop.is_set():
+            progress[0] += 1
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    try:
+        start = progress[0]
+        time.sleep(0.1)  # sleeping releases the GIL: the counter's rate
+        rate = (progress[0] - start) / 0.1
+        start, started = progress[0], time.perf_counter()
+        solver.solve(np.ones(3000), rtol=1e-12, max_iter=100, on_failure="ignore")
+        seconds, counted = time.perf_counter() - started, progress[0] - start
+    finally:
+        stop.set()
+        thread.join()
+    # Holding the GIL, the solve would leave the counter a switch interval (5 ms) at each end, not a third of the solve.
+    assert seconds > 0.1 and counted > 0.3 * rate * seconds, (seconds, counted, rate)

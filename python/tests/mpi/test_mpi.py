@@ -95,3 +95,26 @@ def test_mpi4py_split_communicator():
     assert relative_error(solver.gather(c), dense_solve("gaussian", 50.0, 0.01, x, np.ones(300))) < 1e-8
     solver.close()
     half.Free()
+
+
+def test_replicated_estimators_give_every_rank_the_bits_of_one_process():
+    pytest.importorskip("sklearn")
+    pytest.importorskip("scipy")
+    from kernelsolve.interpolate import RBFInterpolator
+    from kernelsolve.sklearn import GaussianProcessRegressor, KernelRidge
+
+    X = points(300, d=3)
+    y = np.sin(X).sum(axis=1)
+    X_new = points(40, d=3, seed=8)
+    world = kernelsolve.Communicator("world")
+    ridge_world = KernelRidge(alpha=1e-2, gamma=2.0, comm=world).fit(X, y)
+    ridge_self = KernelRidge(alpha=1e-2, gamma=2.0).fit(X, y)
+    np.testing.assert_array_equal(ridge_world.dual_coef_, ridge_self.dual_coef_)
+    np.testing.assert_array_equal(ridge_world.predict(X_new), ridge_self.predict(X_new))
+    gp_world = GaussianProcessRegressor(alpha=1e-2, comm=world).fit(X, y)
+    gp_self = GaussianProcessRegressor(alpha=1e-2).fit(X, y)
+    for a, b in zip(gp_world.predict(X_new, return_std=True), gp_self.predict(X_new, return_std=True)):
+        np.testing.assert_array_equal(a, b)
+    interpolant_world = RBFInterpolator(X, y, kernel="gaussian", epsilon=2.0, smoothing=1e-3, comm=world)
+    interpolant_self = RBFInterpolator(X, y, kernel="gaussian", epsilon=2.0, smoothing=1e-3)
+    np.testing.assert_array_equal(interpolant_world(X_new), interpolant_self(X_new))
