@@ -23,27 +23,27 @@ namespace kernelsolve::app {
 namespace {
 
 /// float32 data: the seed's (float and mixed precision draw the demo's points in float32).
-bool has_float_data(std::string const& precision) {
-  return precision != "double";
+bool has_float_data(Precision precision) {
+  return precision != Precision::float64;
 }
 
 /// value rounded to the precision, in double: what the solver's residual sees of it (mixed: float64).
-double rounded_to(std::string const& precision, double value) {
-  return precision == "float" ? static_cast<double>(static_cast<float>(value)) : value;
+double rounded_to(Precision precision, double value) {
+  return precision == Precision::float32 ? static_cast<double>(static_cast<float>(value)) : value;
 }
 
 /// What the demo prints for the precision.
-char const* precision_label(std::string const& precision) {
-  if (precision == "mixed") return "mixed precision (float32 kernel in the inner solves, float64 refinement)";
-  return precision == "float" ? "float32" : "float64";
+char const* precision_label(Precision precision) {
+  if (precision == Precision::mixed) return "mixed precision (float32 kernel in the inner solves, float64 refinement)";
+  return precision == Precision::float32 ? "float32" : "float64";
 }
 
 KernelSolverOptions facade_options(KernelChoice const& choice, SolverOptions const& options) {
   KernelSolverOptions facade;
   facade.kernel = choice.spec;
-  facade.precision = precision_from_name(options.precision);
+  facade.precision = options.precision.value_or(Precision::float64);
   facade.alpha = options.alpha;
-  facade.preconditioner = preconditioner_kind_from_name(options.preconditioner);
+  facade.preconditioner = options.preconditioner;
   // A given Nystrom rank asks for Nystrom.
   if (facade.preconditioner == PreconditionerKind::automatic && options.rank != "auto")
     facade.preconditioner = PreconditionerKind::nystrom;
@@ -169,7 +169,7 @@ reference::HostMatrix as_matrix(std::vector<double> values, std::int64_t columns
 
 int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report& report) {
   SolverOptions const& solver = options.solver;
-  std::string const& precision = solver.precision;
+  Precision const precision = *solver.precision;
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   auto const partition = RowPartition::balanced(options.points, ranks);
@@ -189,7 +189,7 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
                        {"dimension", options.dimension},
                        {"columns", options.columns},
                        {"alpha", solver.alpha},
-                       {"precision", std::string(to_string(precision_from_name(precision)))},
+                       {"precision", std::string(to_string(precision))},
                        {"seed", options.seed}};
 
   print("kernelsolve %s: %s kernel solve (K + alpha I) c = b, k = %s\n", version_string,
@@ -200,8 +200,8 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
   print("  %d MPI rank%s, Kokkos %s with %d threads per rank; rtol = %g, max iterations = %d, preconditioner %s%s\n",
         ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
         static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
-        solver.criteria.max_iterations, solver.preconditioner.c_str(),
-        solver.preconditioner == "nystrom" || solver.preconditioner == "auto"
+        solver.criteria.max_iterations, std::string(to_string(solver.preconditioner)).c_str(),
+        solver.preconditioner == PreconditionerKind::nystrom || solver.preconditioner == PreconditionerKind::automatic
             ? (" (nystrom rank " + solver.rank + ")").c_str()
             : "");
 
@@ -335,9 +335,9 @@ std::vector<double> predict_rows(KernelChoice const& choice, InputArray const& p
                                  InputArray const& new_points, SolverOptions const& options, Report& report) {
   SolverOptions no_preconditioner = options;
   no_preconditioner.alpha = 0;  // the ridge plays no part in K(x_new, x) c
-  no_preconditioner.preconditioner = "none";
+  no_preconditioner.preconditioner = PreconditionerKind::none;
   // Mixed precision predicts in float64 (its outer operator): the float64 model alone, without a float32 copy.
-  if (no_preconditioner.precision == "mixed") no_preconditioner.precision = "double";
+  if (no_preconditioner.precision == Precision::mixed) no_preconditioner.precision = Precision::float64;
   std::optional<KernelSolver> solver;
   {
     Report::Phase phase(report, "setup");

@@ -16,19 +16,18 @@
 namespace kernelsolve::app {
 namespace {
 
-/// "float" or "double": the option, or for "auto" the element type of `file` (float32 -> float).
-std::string resolve_precision(std::string const& option, io::ElementType file) {
-  if (option != "auto") return option;
-  return file == io::ElementType::float32 ? "float" : "double";
+/// The option, or for auto the element type of `file`.
+Precision resolve_precision(std::optional<Precision> const& option, io::ElementType file) {
+  if (option) return *option;
+  return file == io::ElementType::float32 ? Precision::float32 : Precision::float64;
 }
 
 /// The option values, checked before any file is read (the library checks them again, later).
 void validate(SolverOptions const& options) {
   KS_USER_REQUIRE(std::isfinite(options.alpha) && options.alpha >= 0, "alpha (the ridge) must be finite and >= 0, got ",
                   options.alpha);
-  KS_USER_REQUIRE(!options.rtol_given ||
-                      (std::isfinite(options.criteria.relative_tolerance) && options.criteria.relative_tolerance > 0),
-                  "--rtol (the relative tolerance) must be finite and > 0, got ", options.criteria.relative_tolerance);
+  KS_USER_REQUIRE(!options.rtol || (std::isfinite(*options.rtol) && *options.rtol > 0),
+                  "--rtol (the relative tolerance) must be finite and > 0, got ", options.rtol.value_or(0));
   KS_USER_REQUIRE(std::isfinite(options.criteria.absolute_tolerance) && options.criteria.absolute_tolerance >= 0,
                   "--atol must be finite and >= 0, got ", options.criteria.absolute_tolerance);
   KS_USER_REQUIRE(options.criteria.max_iterations >= 1, "--max-it must be >= 1, got ", options.criteria.max_iterations);
@@ -39,15 +38,15 @@ void validate(SolverOptions const& options) {
   truncation_of(options);    // ... and for a --truncation that is neither in (0, 1) nor off
 }
 
-SolverOptions with_precision(SolverOptions options, std::string const& precision) {
+SolverOptions with_precision(SolverOptions options, Precision precision) {
   options.precision = precision;
-  if (!options.rtol_given) options.criteria.relative_tolerance = default_relative_tolerance(precision);
+  options.criteria.relative_tolerance = options.rtol.value_or(default_relative_tolerance(precision));
   return options;
 }
 
-/// The solution's type: float32 for float, float64 for double and mixed.
-io::ElementType element_type_of(std::string const& precision) {
-  return precision == "float" ? io::ElementType::float32 : io::ElementType::float64;
+/// The solution's type: float32 for float32, float64 for float64 and mixed.
+io::ElementType element_type_of(Precision precision) {
+  return precision == Precision::float32 ? io::ElementType::float32 : io::ElementType::float64;
 }
 
 /// The same on every rank (every rank inspected the same files), so a plain throw cannot deadlock.
@@ -64,7 +63,7 @@ void require_enough_points(Communicator const& comm, InputArray const& points) {
 
 /// The last phase of solve and predict: write this rank's rows of the result, then the report.
 int write_result(Communicator const& comm, Report& report, io::ArrayLocation const& out, std::string const& name,
-                 RowBlock const& block, InputArray const& shaped_like, std::string const& precision,
+                 RowBlock const& block, InputArray const& shaped_like, Precision precision,
                  std::string const& report_path, std::vector<double> const& rows) {
   {
     Report::Phase phase(report, "write", kernelsolve::Phase::io);
@@ -78,13 +77,13 @@ int write_result(Communicator const& comm, Report& report, io::ArrayLocation con
 }
 
 /// Bytes per element of the solver's data in a precision (mixed keeps a float32 and a float64 copy).
-double solver_bytes(std::string const& precision) {
-  return precision == "float" ? 4 : precision == "double" ? 8 : 12;
+double solver_bytes(Precision precision) {
+  return precision == Precision::float32 ? 4 : precision == Precision::float64 ? 8 : 12;
 }
 
 /// Every rank holds all N points and a gathered N x Dv vector per solver copy, plus its rows of the blocks.
 void require_memory_for(Communicator const& comm, std::int64_t points, std::int64_t dimension, std::int64_t columns,
-                        std::string const& precision, double extra_bytes, std::string const& what) {
+                        Precision precision, double extra_bytes, std::string const& what) {
   auto const n = static_cast<double>(points), d = static_cast<double>(dimension), v = static_cast<double>(columns);
   double const local_rows = n / comm.size() + 1;
   // all points and a gathered direction per solver copy; this rank's points and the solver's vectors (about six
@@ -160,14 +159,14 @@ std::optional<double> truncation_of(SolverOptions const& options) {
 }
 
 char const* method_of(SolverOptions const& options) {
-  bool const plain = options.preconditioner == "none";
-  if (options.precision == "mixed")
+  bool const plain = options.preconditioner == PreconditionerKind::none;
+  if (options.precision == Precision::mixed)
     return plain ? "mixed-precision refinement around CG" : "mixed-precision refinement around PCG";
   return plain ? "CG" : "PCG";
 }
 
-double default_relative_tolerance(std::string const& precision) {
-  return precision == "float" ? 1e-3 : 1e-10;
+double default_relative_tolerance(Precision precision) {
+  return precision == Precision::float32 ? 1e-3 : 1e-10;
 }
 
 std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what) {
@@ -177,17 +176,17 @@ std::string not_converged_message(SolveResult const& result, SolverOptions const
     auto const column = static_cast<std::size_t>(stagnated - result.reasons.begin());
     return detail::concatenate(what, ": the true residual stagnated at ", result.relative_residuals[column],
                                " (column ", column, ") above --rtol ", options.criteria.relative_tolerance, " in ",
-                               options.precision,
-                               options.precision == "float" ? ": --precision mixed (or double) reaches it"
-                                                            : ": the tolerance is below what float64 reaches");
+                               to_string(options.precision.value_or(Precision::float64)),
+                               options.precision == Precision::float32
+                                   ? ": --precision mixed (or float64) reaches it"
+                                   : ": the tolerance is below what float64 reaches");
   }
   return detail::concatenate(what, " within ", options.criteria.max_iterations, " iterations");
 }
 
 int run_demo(DemoOptions options) {
   validate(options.solver);
-  auto const& precision = options.solver.precision;
-  options.solver = with_precision(options.solver, precision == "auto" ? "mixed" : precision);
+  options.solver = with_precision(options.solver, options.solver.precision.value_or(Precision::mixed));
   {
     Communicator const comm(MPI_COMM_WORLD);
     check_writable(comm, options.solver.report);
@@ -198,8 +197,8 @@ int run_demo(DemoOptions options) {
     auto const n = static_cast<double>(options.points);
     double const host = 8 * n * (options.dimension + 3.0 * options.columns);
     double const dense = options.points <= options.reference_limit ? 16 * n * n : 0;
-    require_memory_for(comm, options.points, options.dimension, options.columns, options.solver.precision, host + dense,
-                       detail::concatenate("the demo with N = ", options.points, " points"));
+    require_memory_for(comm, options.points, options.dimension, options.columns, *options.solver.precision,
+                       host + dense, detail::concatenate("the demo with N = ", options.points, " points"));
   }
   auto const choice = choose_kernel(options.kernel);
   Report report("demo");
@@ -251,12 +250,12 @@ int run_solve(SolveOptions const& options) {
                        {"D", points.shape.columns},
                        {"Dv", right_hand_sides.shape.columns},
                        {"alpha", solver.alpha},
-                       {"precision", solver.precision},
+                       {"precision", std::string(to_string(*solver.precision))},
                        {"rtol", solver.criteria.relative_tolerance}};
   print("kernelsolve %s solve: N = %lld points of dimension %lld, Dv = %lld, alpha = %g, %s, %d rank%s\n",
         version_string, static_cast<long long>(points.shape.rows), static_cast<long long>(points.shape.columns),
-        static_cast<long long>(right_hand_sides.shape.columns), solver.alpha, solver.precision.c_str(), comm.size(),
-        comm.size() > 1 ? "s" : "");
+        static_cast<long long>(right_hand_sides.shape.columns), solver.alpha,
+        std::string(to_string(*solver.precision)).c_str(), comm.size(), comm.size() > 1 ? "s" : "");
   print_kernel(choice);
 
   std::vector<double> coefficients;
@@ -271,7 +270,7 @@ int run_solve(SolveOptions const& options) {
                 " not written");
     return exit_not_converged;
   }
-  return write_result(comm, report, out, options.out, partition, right_hand_sides, solver.precision, solver.report,
+  return write_result(comm, report, out, options.out, partition, right_hand_sides, *solver.precision, solver.report,
                       coefficients);
 }
 
@@ -317,18 +316,22 @@ int run_predict(PredictOptions const& options) {
   }
   auto const solver =
       with_precision(options.solver, resolve_precision(options.solver.precision, points.shape.element_type));
-  report["problem"] = {{"points", options.points},         {"coefficients", options.coefficients},
-                       {"new_points", options.new_points}, {"out", options.out},
-                       {"N", points.shape.rows},           {"M", new_points.shape.rows},
-                       {"D", points.shape.columns},        {"Dv", coefficients.shape.columns},
-                       {"precision", solver.precision}};
+  report["problem"] = {{"points", options.points},
+                       {"coefficients", options.coefficients},
+                       {"new_points", options.new_points},
+                       {"out", options.out},
+                       {"N", points.shape.rows},
+                       {"M", new_points.shape.rows},
+                       {"D", points.shape.columns},
+                       {"Dv", coefficients.shape.columns},
+                       {"precision", std::string(to_string(*solver.precision))}};
   print("kernelsolve %s predict: M = %lld new points from N = %lld points of dimension %lld, Dv = %lld, %s\n",
         version_string, static_cast<long long>(new_points.shape.rows), static_cast<long long>(points.shape.rows),
         static_cast<long long>(points.shape.columns), static_cast<long long>(coefficients.shape.columns),
-        solver.precision.c_str());
+        std::string(to_string(*solver.precision)).c_str());
   print_kernel(choice);
   auto const values = predict_rows(choice, points, coefficients, new_points, solver, report);
-  return write_result(comm, report, out, options.out, new_partition, coefficients, solver.precision, solver.report,
+  return write_result(comm, report, out, options.out, new_partition, coefficients, *solver.precision, solver.report,
                       values);
 }
 

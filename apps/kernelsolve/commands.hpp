@@ -42,7 +42,7 @@ std::optional<double> truncation_of(SolverOptions const& options);
 
 /// The relative tolerance without --rtol: 1e-3 for float (what float32 products reach honestly, measured), 1e-10
 /// for double and mixed.
-double default_relative_tolerance(std::string const& precision);
+double default_relative_tolerance(Precision precision);
 /// "<what> within N iterations", or for a stagnated column the residual reached and the precision that reaches
 /// the tolerance.
 std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what);

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace {
@@ -28,6 +30,14 @@ class MpiSession {
   MpiSession(MpiSession const&) = delete;
   MpiSession& operator=(MpiSession const&) = delete;
 };
+
+/// The names of the values of a library enumeration, as CLI11's IsMember takes them.
+template <class Values>
+std::vector<std::string> names_of(Values const& values) {
+  std::vector<std::string> names;
+  for (auto const& value : values) names.emplace_back(kernelsolve::to_string(value));
+  return names;
+}
 
 void add_kernel_options(CLI::App& command, KernelOptions& options) {
   auto* kernel = command
@@ -52,21 +62,25 @@ void add_kernel_options(CLI::App& command, KernelOptions& options) {
 void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) {
   if (solves) {
     command.add_option("--alpha", options.alpha, "ridge alpha >= 0 in (K + alpha I)")->capture_default_str();
-    command.add_option("--rtol", options.criteria.relative_tolerance,
-                       "relative tolerance of the true residual (default 1e-3 in float, 1e-10 in double "
-                       "and mixed)");
+    command.add_option_function<double>(
+        "--rtol", [&options](double rtol) { options.rtol = rtol; },
+        "relative tolerance of the true residual (default 1e-3 in float32, 1e-10 in float64 and mixed)");
     command.add_option("--atol", options.criteria.absolute_tolerance, "absolute residual tolerance")
         ->capture_default_str();
     command.add_option("--max-it", options.criteria.max_iterations, "maximum number of CG iterations")
         ->capture_default_str();
     command.add_flag("--monitor", options.monitor, "print the largest relative residual at every iteration");
     command
-        .add_option("--preconditioner", options.preconditioner,
-                    "none (plain CG), nystrom (randomly pivoted Cholesky, rank --rank: wide kernels), schwarz "
-                    "(overlapping local blocks, --cell-points and --overlap: narrow kernels), or auto: schwarz when "
-                    "a cell's overlap holds at most a fifth of the points, else nystrom")
-        ->check(CLI::IsMember({"none", "nystrom", "schwarz", "auto"}))
-        ->capture_default_str();
+        .add_option_function<std::string>(
+            "--preconditioner",
+            [&options](std::string const& name) {
+              options.preconditioner = kernelsolve::preconditioner_kind_from_name(name);
+            },
+            "none (plain CG), nystrom (randomly pivoted Cholesky, rank --rank: wide kernels), schwarz "
+            "(overlapping local blocks, --cell-points and --overlap: narrow kernels), or auto: schwarz when "
+            "a cell's overlap holds at most a fifth of the points, else nystrom")
+        ->check(CLI::IsMember(names_of(kernelsolve::all_preconditioner_kinds)))
+        ->default_str("auto");
     command
         .add_option("--cell-points", options.cell_points,
                     "schwarz: most points of a cell before the overlap (blocks cost b^2 doubles, b^3 / 3 flops)")
@@ -93,12 +107,21 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
                   "full product to float64 rounding (iterative refinement; its residual products drop only what is "
                   "below 2^-53 k(0) per row). off: full products")
       ->capture_default_str();
+  std::vector<std::string> precisions{"auto"};
+  for (auto const& name : kernelsolve::precision_names) precisions.emplace_back(name);
   command
-      .add_option("--precision", options.precision,
-                  "arithmetic: float, double, mixed (float32 kernel in the inner solves, float64 refinement: "
-                  "float64 accuracy at about float32 cost), or auto (the demo: mixed; files: the points' own type)")
-      ->check(CLI::IsMember({"auto", "float", "double", "mixed"}))
-      ->capture_default_str();
+      .add_option_function<std::string>(
+          "--precision",
+          [&options](std::string const& name) {
+            options.precision = name == "auto"
+                                    ? std::nullopt
+                                    : std::optional<kernelsolve::Precision>(kernelsolve::precision_from_name(name));
+          },
+          "arithmetic: float32 (or float), float64 (or double), mixed (float32 kernel in the inner solves, float64 "
+          "refinement: float64 accuracy at about float32 cost), or auto (the demo: mixed; files: the points' own "
+          "type)")
+      ->check(CLI::IsMember(precisions))
+      ->default_str("auto");
   command.add_option("--report", options.report, "write a JSON report (sizes, kernel, ranks, convergence, timings)");
 }
 
@@ -198,8 +221,6 @@ int main(int argc, char** argv) {
     return is_rank_zero ? app.exit(error) : error.get_exit_code();
   }
   warn_if_oversubscribed(busy_cores);
-  demo_options.solver.rtol_given = demo->get_option("--rtol")->count() > 0;
-  solve_options.solver.rtol_given = solve->get_option("--rtol")->count() > 0;
 
   try {
     if (solve->parsed()) return run_solve(solve_options);

@@ -1,6 +1,7 @@
 // The settings of the app's three commands (demo, solve, predict), filled by the option parser in main.cpp.
 #pragma once
 
+#include <kernelsolve/runtime/kernel_solver.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/schwarz_options.hpp>
@@ -21,20 +22,23 @@ struct KernelOptions {
   std::vector<std::string> parameters;  ///< --param name=value: values of a formula's parameters
 };
 
-/// How to solve and what to say about it.
+/// How to solve and what to say about it. Choices are the library's values (its names are the app's vocabulary:
+/// runtime/kernel_solver.hpp), parsed when the command line is.
 struct SolverOptions {
-  double alpha = 0.01;                  ///< ridge
-  StoppingCriteria criteria{};          ///< --rtol, --atol, --max-it
-  bool rtol_given = false;              ///< else rtol = 1e-3 in float, 1e-10 in double and mixed
-  bool monitor = false;                 ///< one line per iteration
-  std::string preconditioner = "auto";  ///< --preconditioner: "none", "nystrom", "schwarz" or "auto" (either)
-  std::string rank = "auto";            ///< --rank: the Nystrom rank K, or "auto"
+  double alpha = 0.01;          ///< ridge
+  StoppingCriteria criteria{};  ///< --atol, --max-it; relative_tolerance: --rtol, else the precision's default
+  std::optional<double> rtol;   ///< --rtol; nothing: 1e-3 in float32, 1e-10 in float64 and mixed
+  bool monitor = false;         ///< one line per iteration
+  /// --preconditioner: none, nystrom, schwarz or auto (either)
+  PreconditionerKind preconditioner = PreconditionerKind::automatic;
+  std::string rank = "auto";                                ///< --rank: the Nystrom rank K, or "auto"
   std::int64_t cell_points = SchwarzOptions{}.cell_points;  ///< --cell-points: Schwarz cells before the overlap
   std::string overlap = "auto";  ///< --overlap: the Schwarz cells' growth, a distance or "auto" (from the kernel)
   double inner_rtol = RefinementOptions{}.inner_relative_tolerance;  ///< --inner-rtol (mixed precision)
   std::string truncation = "off";  ///< --truncation: the cutoff products' tolerance in (0, 1), or "off"
-  std::string precision = "auto";  ///< "float", "double", "mixed", or "auto": the demo's mixed, a file's own type
-  std::string report;              ///< --report file.json; empty: none
+  /// --precision; nothing (auto): the demo's mixed, a file's own element type
+  std::optional<Precision> precision;
+  std::string report;  ///< --report file.json; empty: none
 };
 
 /// The seed's demo: random points and right-hand sides, checked against a dense direct solve.

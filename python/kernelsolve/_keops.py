@@ -20,7 +20,7 @@ import numpy as np
 from ._errors import InvalidArgument
 from ._results import check_on_failure
 from ._replicated import ReplicatedSolver
-from ._solver import default_rtol, parse_formula
+from ._solver import default_rtol, parse_formula, precision_name
 
 __all__ = ["Alias", "parse_aliases", "KeOpsPlan"]
 
@@ -112,9 +112,8 @@ class KeOpsPlan:
         self.formula, self.axis = formula, axis
         self.aliases = parse_aliases(aliases)
         self.inverted = inverted_position(self.aliases, varinvalias)
-        if precision is not None and precision not in ("float32", "float64", "mixed", "float", "double"):
-            raise InvalidArgument(f"unknown precision {precision!r} (known: float32, float64, mixed)")
-        self.precision, self.comm, self.on_failure = precision, comm, on_failure
+        self.precision = None if precision is None else precision_name(precision)
+        self.comm, self.on_failure = comm, on_failure
         self.solver_options = dict(preconditioner=preconditioner, nystrom=nystrom, schwarz=schwarz,
                                    truncation=truncation)
 
@@ -198,7 +197,7 @@ class KeOpsPlan:
 
     def precision_for(self, dtype):
         if self.precision is not None:
-            return {"float": "float32", "double": "float64"}.get(self.precision, self.precision)
+            return self.precision
         return "mixed" if dtype == "float32" else "float64"
 
     def criteria(self, rows, dtype, eps, rtol, atol, max_iter):

@@ -12,11 +12,10 @@ from ._runtime import agree, as_communicator, initialize
 __all__ = ["KernelSolver", "family_from_name", "g_from_sigma", "sigma_from_g", "parse_formula", "KernelFormula",
            "FAMILIES", "PRECISIONS", "PRECONDITIONERS", "default_rtol"]
 
-FAMILIES = ("gaussian", "laplacian", "matern32", "matern52", "cauchy", "inverse_multiquadric")
-PRECISIONS = ("float32", "float64", "mixed")
-PRECONDITIONERS = ("auto", "none", "nystrom", "schwarz")
-_PRECISION_NAMES = {"float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
-                    "mixed": "mixed"}
+# The library's vocabulary (the app speaks the same): canonical names first.
+FAMILIES = _core.families
+PRECISIONS = _core.build_info()["precisions"]
+PRECONDITIONERS = _core.preconditioner_names
 
 
 def family_from_name(name):
@@ -70,9 +69,10 @@ def default_rtol(precision):
 
 
 def precision_name(precision):
-    if precision not in _PRECISION_NAMES:
-        raise InvalidArgument(f"unknown precision {precision!r} (known: float32, float64, mixed)")
-    return _PRECISION_NAMES[precision]
+    """The canonical name ("float32", "float64", "mixed") of any name the library takes ("float", "double", ...)."""
+    if not isinstance(precision, str):
+        raise InvalidArgument(f"the precision must be a name ({', '.join(_core.precision_names)}), got {precision!r}")
+    return _core.precision_from_name(precision)
 
 
 def _floating_dtype(array, name):
@@ -146,8 +146,10 @@ class KernelSolver:
             raise InvalidArgument(f"the kernel parameter g must be finite and > 0, got {g!r}")
         if not (np.isfinite(alpha) and alpha >= 0):
             raise InvalidArgument(f"alpha must be finite and >= 0, got {alpha!r}")
-        if preconditioner not in PRECONDITIONERS:
-            raise InvalidArgument(f"unknown preconditioner {preconditioner!r} (known: {', '.join(PRECONDITIONERS)})")
+        if not isinstance(preconditioner, str):
+            raise InvalidArgument(f"the preconditioner must be a name ({', '.join(PRECONDITIONERS)}), got "
+                                  f"{preconditioner!r}")
+        preconditioner = _core.preconditioner_from_name(preconditioner)
         if truncation is not None and not (0 < truncation < 1):
             raise InvalidArgument(f"the truncation must be in (0, 1), got {truncation!r}")
         self.family, self.g, self.alpha = family, float(g), float(alpha)

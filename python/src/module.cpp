@@ -423,13 +423,31 @@ PYBIND11_MODULE(_core, m) {
 #else
     d["gpu_aware_mpi"] = false;
 #endif
-    py::list families;
+    py::list families, precisions;
     for (auto family : all_kernel_families) families.append(std::string(to_string(family)));
+    for (auto precision : {Precision::float32, Precision::float64, Precision::mixed})
+      precisions.append(std::string(to_string(precision)));
     d["families"] = py::tuple(families);
-    d["precisions"] = py::make_tuple("float32", "float64", "mixed");
+    d["precisions"] = py::tuple(precisions);
     return d;
   });
 
+  // The library's vocabulary (runtime/kernel_solver.hpp, kernels/kernel_family.hpp): the Python layer takes its names
+  // from here, as the app does.
+  m.def("precision_from_name",
+        [](std::string const& name) { return std::string(to_string(precision_from_name(name))); });
+  m.def("preconditioner_from_name",
+        [](std::string const& name) { return std::string(to_string(preconditioner_kind_from_name(name))); });
+  m.def("kernel_family_names", &kernel_family_names);
+  {
+    py::list precisions, preconditioners, families;
+    for (auto name : precision_names) precisions.append(std::string(name));
+    for (auto kind : all_preconditioner_kinds) preconditioners.append(std::string(to_string(kind)));
+    for (auto family : all_kernel_families) families.append(std::string(to_string(family)));
+    m.attr("precision_names") = py::tuple(precisions);
+    m.attr("preconditioner_names") = py::tuple(preconditioners);
+    m.attr("families") = py::tuple(families);
+  }
   m.def("family_from_name",
         [](std::string const& name) { return std::string(to_string(kernel_family_from_name(name))); });
   m.def("formula_of", [](std::string const& name) { return std::string(formula_of(kernel_family_from_name(name))); });

@@ -55,24 +55,42 @@ std::string_view formula_of(KernelFamily family) {
   return "unknown";
 }
 
+namespace {
+
+/// Other names of the families (case-insensitive, like the names).
+constexpr std::pair<std::string_view, KernelFamily> family_aliases[] = {
+    {"rbf", KernelFamily::gaussian},
+    {"exponential", KernelFamily::laplacian},
+    {"matern3/2", KernelFamily::matern32},
+    {"matern5/2", KernelFamily::matern52},
+    {"imq", KernelFamily::inverse_multiquadric},
+    {"inverse-multiquadric", KernelFamily::inverse_multiquadric}};
+
+}  // namespace
+
+std::string kernel_family_names() {
+  std::string names;
+  for (KernelFamily family : all_kernel_families) {
+    names += (names.empty() ? "" : ", ") + std::string(to_string(family));
+  }
+  names += " (aliases";
+  bool first = true;
+  for (auto const& [alias, family] : family_aliases) {
+    names += (first ? " " : ", ") + std::string(alias);
+    first = false;
+  }
+  return names + ")";
+}
+
 KernelFamily kernel_family_from_name(std::string_view name) {
-  static constexpr std::pair<std::string_view, KernelFamily> aliases[] = {
-      {"rbf", KernelFamily::gaussian},
-      {"exponential", KernelFamily::laplacian},
-      {"matern3/2", KernelFamily::matern32},
-      {"matern5/2", KernelFamily::matern52},
-      {"imq", KernelFamily::inverse_multiquadric},
-      {"inverse-multiquadric", KernelFamily::inverse_multiquadric}};
   std::string const lowered = lower_case(name);
   for (KernelFamily family : all_kernel_families) {
     if (lowered == to_string(family)) return family;
   }
-  for (auto const& [alias, family] : aliases) {
+  for (auto const& [alias, family] : family_aliases) {
     if (lowered == alias) return family;
   }
-  KS_USER_REQUIRE(false, "unknown kernel '", name,
-                  "' (known: gaussian, laplacian, matern32, matern52, cauchy, inverse_multiquadric, and the aliases "
-                  "rbf, exponential, matern3/2, matern5/2, imq)");
+  KS_USER_REQUIRE(false, "unknown kernel '", name, "' (known: ", kernel_family_names(), ")");
   return KernelFamily::gaussian;
 }
 

@@ -37,7 +37,7 @@ Precision precision_from_name(std::string_view name) {
   if (name == "double" || name == "float64") return Precision::float64;
   if (name == "mixed") return Precision::mixed;
   detail::throw_error<InvalidArgument>("precision_from_name", "unknown precision '", name,
-                                       "' (known: float, double, mixed)");
+                                       "' (known: float32, float64, mixed, float, double)");
 }
 
 std::string_view to_string(Precision precision) {

@@ -136,7 +136,7 @@ TEST(KernelSolverFacade, MixedPrecisionIsTheRefinementOfTheTemplates) {
   EXPECT_EQ(kernelsolve::precision_from_name("mixed"), kernelsolve::Precision::mixed);
   EXPECT_EQ(kernelsolve::to_string(kernelsolve::Precision::mixed), "mixed");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::precision_from_name("half"), kernelsolve::InvalidArgument,
-                            "unknown precision 'half' (known: float, double, mixed)");
+                            "unknown precision 'half' (known: float32, float64, mixed, float, double)");
 }
 
 TEST(KernelSolverFacadeErrors, BadArraysAndNamesOnEveryRank) {

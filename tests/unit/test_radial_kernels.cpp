@@ -16,6 +16,8 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <sstream>
+#include <string>
 
 namespace {
 
@@ -189,6 +191,26 @@ TEST(KernelFamily, NamesRoundTripAndAliases) {
   EXPECT_EQ(kernelsolve::kernel_family_from_name("imq"), KernelFamily::inverse_multiquadric);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::kernel_family_from_name("polynomial"), kernelsolve::InvalidArgument,
                             "unknown kernel 'polynomial' (known: gaussian, laplacian");
+}
+
+TEST(KernelFamily, TheListOfNamesIsEveryNameTheParserTakes) {
+  // kernel_family_names() is the app's --kernel help and the parser's message: each name in it must parse.
+  std::string const names = kernelsolve::kernel_family_names();
+  std::string listed = names;
+  for (char& c : listed) {
+    if (c == ',' || c == '(' || c == ')') c = ' ';
+  }
+  std::istringstream words(listed);
+  int parsed = 0;
+  for (std::string word; words >> word;) {
+    if (word == "aliases") continue;
+    EXPECT_NO_THROW(kernelsolve::kernel_family_from_name(word)) << word << " in: " << names;
+    ++parsed;
+  }
+  EXPECT_GE(parsed, static_cast<int>(kernelsolve::all_kernel_families.size()) + 5) << names;
+  for (auto const family : kernelsolve::all_kernel_families) {
+    EXPECT_NE(names.find(kernelsolve::to_string(family)), std::string::npos) << names;
+  }
 }
 
 TEST(KernelFamily, VisitKernelPicksTheFamilyAndChecksG) {

@@ -6,8 +6,10 @@
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/kernel_operator.hpp>
 #include <kernelsolve/product/kernel_gradient.hpp>
 #include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/solver_concept.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -17,15 +19,6 @@
 #include <type_traits>
 
 namespace kernelsolve {
-namespace detail {
-
-template <class T>
-struct is_distributed_operator : std::false_type {};
-template <class Kernel, class ExecutionSpace, class MemorySpace>
-struct is_distributed_operator<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> : std::true_type {};
-
-}  // namespace detail
-
 /// \brief The gradients of L = <e, c> for c = (K + alpha I)^{-1} b, on this rank's rows.
 template <class Operator>
 struct SolveGradient {
@@ -55,8 +48,9 @@ struct SolveGradient {
 ///   dL/dx_m = -sum_j 2 k'(|x_m - x_j|^2) (a_m . c_j + c_m . a_j) (x_m - x_j)   (x as i-points and as j-points).
 /// Memory: the operator's points are reused; a and c are gathered once (O(N Dv)).
 /// \param solver         the solver of the forward solve, whose workspace the adjoint solve reuses:
-///                       ConjugateGradient<DistributedOperator<...>>, or IterativeRefinement (mixed precision:
-///                       the adjoint solve refined the same way, the gradient sums in the outer precision).
+///                       ConjugateGradient<Operator>, or IterativeRefinement (mixed precision: the adjoint solve
+///                       refined the same way, the gradient sums in the outer precision), for any kernel operator
+///                       (operator/kernel_operator.hpp): DistributedOperator or your own.
 /// \param preconditioner the forward solve's preconditioner (built once, used for both solves); M is symmetric, so
 ///                       it preconditions the adjoint system as well.
 /// \param solution       c, the solution of the forward solve: local_rows() x Dv.
@@ -73,9 +67,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                                                              SolveMonitor* monitor = nullptr,
                                                              std::optional<double> const& truncation = std::nullopt) {
   using Operator = typename Solver::operator_type;
-  static_assert(detail::is_distributed_operator<Operator>::value,
-                "solve_gradient: the solver's operator must be a DistributedOperator (the gradient needs its kernel "
-                "and points)");
+  detail::check_solver_for<Solver, Operator>();  // the adjoint solve
+  detail::check_kernel_operator<Operator>();     // the pair sums need its kernel and points
   using Kernel = typename Operator::kernel_type;
   using ExecutionSpace = typename Operator::execution_space;
   using MemorySpace = typename Operator::memory_space;
@@ -127,17 +120,17 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
     auto const summary = detail::cutoff_summary_over_ranks(op.communicator(), own_pattern->summary());
     if (summary.truncation > 0) gradient.cutoff = summary;  // else the kernel can not be cut: all pairs
   } else {
-    gradient.cutoff = op.cutoff_summary();
+    gradient.cutoff = detail::operator_cutoff_summary(op);
   }
-  auto const& pattern = own_pattern ? *own_pattern : op.pattern();
+  auto const pattern = own_pattern ? *own_pattern : detail::operator_pattern(op);
   {
-    ScopedPhase timed(op.timings(), Phase::kernel_product);
+    ScopedPhase timed(op.communicator().timings(), Phase::kernel_product);
     kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points_as_targets,
                     Kokkos::subview(parameter_rows, Kokkos::ALL, 0), pattern);
     kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, gradient.points_as_sources,
                     Kokkos::View<scalar_type*, MemorySpace>(), pattern);
   }
-  ScopedPhase timed(op.timings(), Phase::vector_updates);
+  ScopedPhase timed(op.communicator().timings(), Phase::vector_updates);
   auto const as_targets = gradient.points_as_targets;
   auto const as_sources = gradient.points_as_sources;
   auto const points_gradient = gradient.points;
@@ -163,14 +156,12 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   return gradient;
 }
 
-/// \brief solve_gradient with plain CG for the adjoint solve, on a workspace of its own.
-template <class Kernel, class ExecutionSpace, class MemorySpace>
-SolveGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solve_gradient(
-    DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
-    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& solution,
-    typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& cotangent,
-    StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
-  ConjugateGradient<DistributedOperator<Kernel, ExecutionSpace, MemorySpace>> solver(op);
+/// \brief solve_gradient with plain CG for the adjoint solve, on a workspace of its own, for any kernel operator.
+template <class Operator, class = std::enable_if_t<is_kernel_operator<Operator>::value>>
+SolveGradient<Operator> solve_gradient(Operator const& op, typename Operator::block_type const& solution,
+                                       typename Operator::block_type const& cotangent,
+                                       StoppingCriteria const& criteria = {}, SolveMonitor* monitor = nullptr) {
+  ConjugateGradient<Operator> solver(op);
   return solve_gradient(solver, IdentityPreconditioner{}, solution, cotangent, criteria, monitor);
 }
 

@@ -41,6 +41,10 @@ std::string_view to_string(KernelFamily family);
 /// \throws InvalidArgument naming `name` and listing the known names.
 KernelFamily kernel_family_from_name(std::string_view name);
 
+/// Every name kernel_family_from_name takes, for help texts and messages: "gaussian, ..., inverse_multiquadric
+/// (aliases rbf, exponential, ...)".
+std::string kernel_family_names();
+
 /// The formula of the family in words, e.g. "exp(-g r^2)", for reports and messages.
 std::string_view formula_of(KernelFamily family);
 

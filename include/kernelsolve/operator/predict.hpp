@@ -5,7 +5,7 @@
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/non_finite.hpp>
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/kernel_operator.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -29,11 +29,11 @@ namespace kernelsolve {
 /// \param truncation   the cutoff product at this truncation (cutoff_pattern.hpp) instead of op's own (none: op's).
 /// \throws InvalidArgument (on every rank) when D, Dv or the row counts disagree, when the new points hold NaN or
 ///         Inf, or when the truncation is outside (0, 1).
-template <class Kernel, class ExecutionSpace, class MemorySpace, class NewPoints, class Values>
-void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
-             typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type const& coefficients,
-             NewPoints const& new_points, Values const& values,
-             std::optional<double> const& truncation = std::nullopt) {
+template <class Operator, class NewPoints, class Values>
+void predict(Operator const& op, typename Operator::block_type const& coefficients, NewPoints const& new_points,
+             Values const& values, std::optional<double> const& truncation = std::nullopt) {
+  detail::check_kernel_operator<Operator>();
+  using MemorySpace = typename Operator::memory_space;
   static_assert(Kokkos::is_view<NewPoints>::value && NewPoints::rank == 2,
                 "predict: new_points must be a rank-2 Kokkos::View (rows x D)");
   detail::ProfilingRegion region("kernelsolve::predict");
@@ -56,7 +56,7 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
   auto const problem = detail::invalid_truncation(truncation);
   comm.throw_if_any_rank_failed(problem.has_value(), "kernelsolve::predict: " + problem.value_or(std::string()));
 
-  typename DistributedOperator<Kernel, ExecutionSpace, MemorySpace>::block_type all_coefficients(
+  typename Operator::block_type all_coefficients(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::predict::coefficients"), op.global_rows(),
       coefficients.extent(1));
   op.allgather_rows(coefficients, all_coefficients);
@@ -65,8 +65,8 @@ void predict(DistributedOperator<Kernel, ExecutionSpace, MemorySpace> const& op,
   // Tiles of the new points in their given order; without a truncation the full product as the pattern of all
   // sources (the operator's one product loop, see apply).
   auto const pattern = make_pattern<MemorySpace>(op.kernel(), new_points, 0, count, op.points(),
-                                                 truncation ? truncation : op.truncation());
-  ScopedPhase timed(op.timings(), Phase::kernel_product);
+                                                 truncation ? truncation : detail::operator_truncation(op));
+  ScopedPhase timed(op.communicator().timings(), Phase::kernel_product);
   kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values, pattern);
 }
 

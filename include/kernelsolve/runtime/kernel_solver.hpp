@@ -15,6 +15,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@ namespace kernelsolve {
 /// solver/iterative_refinement.hpp): float64 accuracy for little more than the float32 cost.
 enum class Precision { float32, float64, mixed };
 
+/// Every name precision_from_name takes: the canonical ones (to_string), then the C spellings.
+inline constexpr std::array<std::string_view, 5> precision_names = {"float32", "float64", "mixed", "float", "double"};
+
 /// "float" (or "float32"), "double" (or "float64"), "mixed" -> the precision. \throws InvalidArgument otherwise.
 Precision precision_from_name(std::string_view name);
 /// "float32", "float64", "mixed".
@@ -38,6 +42,10 @@ std::string_view to_string(Precision precision);
 /// (the points within a cell's overlap) holds on average at most KernelSolverOptions::schwarz_reach_fraction of the
 /// points and fits the blocks (at most half of them capped), Nystrom otherwise.
 enum class PreconditionerKind { none, nystrom, schwarz, automatic };
+
+/// Every kind, in the order of the enumeration.
+inline constexpr std::array<PreconditionerKind, 4> all_preconditioner_kinds = {
+    PreconditionerKind::none, PreconditionerKind::nystrom, PreconditionerKind::schwarz, PreconditionerKind::automatic};
 
 /// "none", "nystrom", "schwarz" or "auto" -> the kind. \throws InvalidArgument naming the value otherwise.
 PreconditionerKind preconditioner_kind_from_name(std::string_view name);

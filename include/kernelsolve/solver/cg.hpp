@@ -80,9 +80,6 @@ inline bool stopped_improving(double norm, double last_norm) {
 
 }  // namespace detail
 
-template <class OuterOperator, class InnerOperator>
-class IterativeRefinement;
-
 /// \brief Preconditioned conjugate gradients on a distributed operator, with a workspace kept between solves.
 ///
 /// Solves A X = B for symmetric positive definite A and preconditioner M: column k runs its own PCG (its own alpha_k,
@@ -120,7 +117,8 @@ class ConjugateGradient {
   SolveResult solve(block_type const& right_hand_sides, block_type const& solution,
                     StoppingCriteria const& criteria = {}, Preconditioner const& preconditioner = {},
                     SolveMonitor* monitor = nullptr, InitialGuess guess = InitialGuess::zero) {
-    return solve_with(right_hand_sides, solution, criteria, preconditioner, monitor, guess, true);
+    return solve_with(right_hand_sides, solution, criteria, preconditioner, monitor, guess,
+                      criteria.true_residual == TrueResidualCheck::verify);
   }
 
   /// How many times the workspace was allocated (1 after any number of solves with the same Dv).
@@ -128,11 +126,8 @@ class ConjugateGradient {
   [[nodiscard]] Operator const& op() const { return op_; }
 
  private:
-  template <class, class>
-  friend class IterativeRefinement;
-
-  /// verify_true_residual = false: stop on the recursive residual, and report it as relative_residuals (no extra
-  /// applies). Only for an inner solve whose caller computes the true residual itself (iterative refinement).
+  /// verify_true_residual = false (TrueResidualCheck::skip): stop on the recursive residual, and report it as
+  /// relative_residuals (no extra applies).
   template <class Preconditioner>
   SolveResult solve_with(block_type const& right_hand_sides, block_type const& solution,
                          StoppingCriteria const& criteria, Preconditioner const& preconditioner, SolveMonitor* monitor,

@@ -28,13 +28,24 @@ inline bool is_converged(ConvergenceReason reason) {
   return static_cast<int>(reason) > 0;
 }
 
+/// \brief Whose residual decides that a column converged.
+enum class TrueResidualCheck {
+  /// The true residual b_k - A x_k, computed when the solver's recursive residual claims convergence (one operator
+  /// apply, shared by the columns that claim it together): the default, and what every verdict a user sees needs.
+  verify,
+  /// The recursive residual alone, reported as relative_residuals: no extra applies, but no verdict on the true
+  /// residual. Only for an inner solve whose caller computes the true residual itself (iterative refinement).
+  skip,
+};
+
 /// \brief When a column stops: ||r_k|| <= max(relative_tolerance ||b_k||, absolute_tolerance), or after
 /// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it). A column converges only when its true
-/// residual b_k - A x_k meets the tolerance, not merely the solver's recursive residual.
+/// residual b_k - A x_k meets the tolerance, not merely the solver's recursive residual (true_residual).
 struct StoppingCriteria {
   double relative_tolerance = 1e-6;  ///< >= 0
   double absolute_tolerance = 0.0;   ///< >= 0; at least one of the two tolerances must be > 0
   int max_iterations = 10000;        ///< >= 0 (PETSc's default)
+  TrueResidualCheck true_residual = TrueResidualCheck::verify;
 };
 
 }  // namespace kernelsolve

@@ -14,6 +14,7 @@
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
+#include <kernelsolve/solver/solver_concept.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -41,7 +42,9 @@ namespace kernelsolve {
 /// max_iterations. Inner solves stop on their recursive residual (the outer residual is the check), so they spend no
 /// extra applies. Results are bitwise the same on any number of ranks. Holds references to both operators.
 /// \tparam OuterOperator, InnerOperator models of is_linear_operator with the same rows and communicator.
-template <class OuterOperator, class InnerOperator>
+/// \tparam InnerSolver   the inner Krylov method: a model of is_solver_for<InnerSolver, InnerOperator>
+///                       (solver/solver_concept.hpp) constructible from the inner operator; CG by default.
+template <class OuterOperator, class InnerOperator, class InnerSolver = ConjugateGradient<InnerOperator>>
 class IterativeRefinement {
  public:
   using operator_type = OuterOperator;
@@ -56,6 +59,7 @@ class IterativeRefinement {
   IterativeRefinement(OuterOperator const& outer, InnerOperator const& inner, RefinementOptions options = {})
       : outer_(outer), inner_(inner), inner_solver_(inner), options_(options) {
     detail::check_linear_operator<OuterOperator>();
+    detail::check_solver_for<InnerSolver, InnerOperator>();
     static_assert(std::is_same<typename InnerOperator::memory_space, memory_space>::value,
                   "IterativeRefinement: both operators must keep their vectors in the same memory space");
     auto const& comm = outer_.communicator();
@@ -91,14 +95,14 @@ class IterativeRefinement {
   [[nodiscard]] RefinementOptions const& options() const { return options_; }
   /// How many times the outer workspace was allocated (the inner solver counts its own).
   [[nodiscard]] int workspace_allocations() const { return workspace_allocations_; }
-  [[nodiscard]] ConjugateGradient<InnerOperator> const& inner_solver() const { return inner_solver_; }
+  [[nodiscard]] InnerSolver const& inner_solver() const { return inner_solver_; }
 
  private:
   void allocate_workspace(std::size_t columns);
 
   OuterOperator const& outer_;
   InnerOperator const& inner_;
-  ConjugateGradient<InnerOperator> inner_solver_;
+  InnerSolver inner_solver_;
   RefinementOptions options_;
   block_type residual_;                        ///< b - A x, then A x
   inner_block_type inner_rhs_;                 ///< r / ||r|| rounded
@@ -119,8 +123,8 @@ inline double inner_step_tolerance(RefinementOptions const& options, double need
 
 }  // namespace detail
 
-template <class OuterOperator, class InnerOperator>
-void IterativeRefinement<OuterOperator, InnerOperator>::allocate_workspace(std::size_t columns) {
+template <class OuterOperator, class InnerOperator, class InnerSolver>
+void IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::allocate_workspace(std::size_t columns) {
   auto const rows = static_cast<std::size_t>(outer_.local_rows());
   if (residual_.extent(0) == rows && residual_.extent(1) == columns) return;
   residual_ =
@@ -134,13 +138,11 @@ void IterativeRefinement<OuterOperator, InnerOperator>::allocate_workspace(std::
   ++workspace_allocations_;
 }
 
-template <class OuterOperator, class InnerOperator>
+template <class OuterOperator, class InnerOperator, class InnerSolver>
 template <class Preconditioner>
-SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type const& right_hand_sides,
-                                                                     block_type const& solution,
-                                                                     StoppingCriteria const& criteria,
-                                                                     Preconditioner const& preconditioner,
-                                                                     SolveMonitor* monitor, InitialGuess guess) {
+SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solve(
+    block_type const& right_hand_sides, block_type const& solution, StoppingCriteria const& criteria,
+    Preconditioner const& preconditioner, SolveMonitor* monitor, InitialGuess guess) {
   static_assert(is_preconditioner_for<Preconditioner, InnerOperator>::value,
                 "IterativeRefinement::solve: the preconditioner must be one of the inner operator (see "
                 "solver/preconditioner.hpp)");
@@ -224,8 +226,8 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator>::solve(block_type 
     inner_criteria.relative_tolerance = detail::inner_step_tolerance(options_, needed_reduction);
     inner_criteria.absolute_tolerance = 0;
     inner_criteria.max_iterations = budget;
-    auto const inner = inner_solver_.solve_with(inner_rhs_, correction_, inner_criteria, preconditioner, monitor,
-                                                InitialGuess::zero, false);
+    inner_criteria.true_residual = TrueResidualCheck::skip;  // the outer residual below is the check
+    auto const inner = inner_solver_.solve(inner_rhs_, correction_, inner_criteria, preconditioner, monitor);
     result.iterations += inner.iterations;
     for (std::size_t c = 0; c < column_count; ++c) {
       if (result.reasons[c] == ConvergenceReason::iterating) result.column_iterations[c] += inner.column_iterations[c];

@@ -7,7 +7,7 @@
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/reproducible_gram.hpp>
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/operator/distributed_operator.hpp>
+#include <kernelsolve/operator/kernel_operator.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
 #include <kernelsolve/solver/detail/rpcholesky_kernels.hpp>
@@ -197,7 +197,7 @@ template <class Operator>
 NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, NystromOptions const& options,
                                                        NystromRoundMonitor const& on_round)
     : op_(&op) {
-  detail::check_linear_operator<Operator>();
+  detail::check_kernel_operator<Operator>();
   detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::setup");
   Kokkos::Timer timer;
   auto const& comm = op.communicator();

@@ -7,6 +7,7 @@
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_reach.hpp>
+#include <kernelsolve/operator/kernel_operator.hpp>
 #include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/detail/block_cholesky_solve.hpp>
@@ -156,7 +157,7 @@ SchwarzReach schwarz_reach(Operator const& op, SchwarzOptions const& options) {
 
 template <class Operator>
 SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, SchwarzOptions const& options) : op_(&op) {
-  detail::check_linear_operator<Operator>();
+  detail::check_kernel_operator<Operator>();
   detail::ProfilingRegion region("kernelsolve::SchwarzPreconditioner::setup");
   Kokkos::Timer timer;
   auto const& comm = op.communicator();
