@@ -19,10 +19,11 @@ endif()
 function(kernelsolve_add_vectorization_test name compiler isa)
   set(flags ${_ks_vec_flags} ${ARGN})
   string(REPLACE ";" "\\;" flags "${flags}")
+  string(REPLACE ";" "," families "${KERNELSOLVE_KERNEL_FAMILY_NAMES}")  # commas: a list would split the command
   add_test(NAME vectorization_${name}
            COMMAND ${CMAKE_COMMAND} -DCOMPILER=${compiler} "-DFLAGS=${flags}" "-DINCLUDES=${_ks_vec_includes}"
                    -DSOURCE=${_ks_vec_dir}/hot_loops.cpp -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/hot_loops_${name}.s
-                   -DISA=${isa} -DMIN_PACKED=12 -P ${_ks_vec_dir}/check_vectorized.cmake)
+                   -DISA=${isa} -DMIN_PACKED=12 "-DFAMILIES=${families}" -P ${_ks_vec_dir}/check_vectorized.cmake)
   set_tests_properties(vectorization_${name} PROPERTIES LABELS vectorization TIMEOUT 600)
 endfunction()
 

@@ -1,8 +1,8 @@
 // Array files with kernelsolve::io: each rank writes and reads only its own rows of .npy, HDF5 and CSV arrays,
 // collectively; a problem with a file is a FileError on every rank. Round trips checked, files removed at the end.
 // Usage: array_files [work directory] (default: kernelsolve_array_files_example, created and removed).
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/io/array_file.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 
 #include <mpi.h>
 #include <Kokkos_Core.hpp>

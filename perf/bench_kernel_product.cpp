@@ -3,6 +3,7 @@
 // with the SIMD ISA the benchmark was compiled for and pairs/s per core per GHz (the clock read once at start).
 #include <kernelsolve/detail/simd_width.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/kernels/visit_kernel.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/version.hpp>
 
@@ -14,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -80,48 +82,18 @@ void kernelsolve_product(benchmark::State& state) {
   report_pairs(state, n);
 }
 
-// phi(u) of each family as a user writes it with libm (the baseline: std::exp and std::sqrt calls).
-struct PlainGaussian {
+// phi(u) of each family as a user writes it with libm (the baseline: std::exp and std::sqrt calls): the profile's
+// plain reference formula.
+template <class Kernel>
+struct PlainPhi {
   template <class Scalar>
   Scalar operator()(Scalar u) const {
-    return std::exp(-u);
-  }
-};
-struct PlainLaplacian {
-  template <class Scalar>
-  Scalar operator()(Scalar u) const {
-    return std::exp(-std::sqrt(u));
-  }
-};
-struct PlainMatern32 {
-  template <class Scalar>
-  Scalar operator()(Scalar u) const {
-    Scalar const s = std::sqrt(3 * u);
-    return (1 + s) * std::exp(-s);
-  }
-};
-struct PlainMatern52 {
-  template <class Scalar>
-  Scalar operator()(Scalar u) const {
-    Scalar const s = std::sqrt(5 * u);
-    return (1 + s + s * s / 3) * std::exp(-s);
-  }
-};
-struct PlainCauchy {
-  template <class Scalar>
-  Scalar operator()(Scalar u) const {
-    return 1 / (1 + u);
-  }
-};
-struct PlainInverseMultiquadric {
-  template <class Scalar>
-  Scalar operator()(Scalar u) const {
-    return 1 / std::sqrt(1 + u);
+    return Kernel::profile_type::reference(u);
   }
 };
 
 /// The straightforward loop: Kokkos parallel_for over rows, phi from libm, no lane blocking.
-template <class Kernel, class Phi>
+template <class Kernel>
 void plain_loop(benchmark::State& state) {
   using Scalar = typename Kernel::value_type;
   int const n = static_cast<int>(state.range(0));
@@ -130,7 +102,7 @@ void plain_loop(benchmark::State& state) {
   auto const points = data.points;
   auto const weights = data.weights;
   auto const out = data.out;
-  Phi const phi{};
+  PlainPhi<Kernel> const phi{};
   for (auto _ : state) {
     Kokkos::parallel_for("plain_loop", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, n), [=](int i) {
       Scalar sum0 = 0, sum1 = 0;
@@ -150,8 +122,10 @@ void plain_loop(benchmark::State& state) {
 }
 
 /// product/<family>/<scalar>/{kernelsolve,plain_loop} at every size, side by side.
-template <template <class> class Family, class Phi>
-void register_family(std::string const& family, std::initializer_list<long> sizes) {
+template <class DoubleKernel>
+void register_family(std::initializer_list<long> sizes) {
+  using FloatKernel = kernelsolve::RadialKernel<typename DoubleKernel::profile_type, float>;
+  std::string const family(DoubleKernel::profile_type::name);
   for (long n : sizes) {
     auto const add = [&](std::string const& scalar, auto* ours, auto* plain) {
       benchmark::RegisterBenchmark(("product/" + family + "/" + scalar + "/kernelsolve").c_str(), ours)
@@ -163,19 +137,19 @@ void register_family(std::string const& family, std::initializer_list<long> size
             ->UseRealTime();
       }
     };
-    add("float", kernelsolve_product<Family<float>>, plain_loop<Family<float>, Phi>);
-    add("double", kernelsolve_product<Family<double>>, plain_loop<Family<double>, Phi>);
+    add("float", kernelsolve_product<FloatKernel>, plain_loop<FloatKernel>);
+    add("double", kernelsolve_product<DoubleKernel>, plain_loop<DoubleKernel>);
   }
 }
 
+/// Every family of kernel_family_list.hpp.
+template <class... Kernels>
+void register_families(std::tuple<Kernels...>*, std::initializer_list<long> sizes) {
+  (register_family<Kernels>(sizes), ...);
+}
+
 void register_benchmarks() {
-  auto const sizes = {1000L, 10000L, 40000L};
-  register_family<kernelsolve::Gaussian, PlainGaussian>("gaussian", sizes);
-  register_family<kernelsolve::Laplacian, PlainLaplacian>("laplacian", sizes);
-  register_family<kernelsolve::Matern32, PlainMatern32>("matern32", sizes);
-  register_family<kernelsolve::Matern52, PlainMatern52>("matern52", sizes);
-  register_family<kernelsolve::Cauchy, PlainCauchy>("cauchy", sizes);
-  register_family<kernelsolve::InverseMultiquadric, PlainInverseMultiquadric>("inverse_multiquadric", sizes);
+  register_families(static_cast<kernelsolve::builtin_kernel_types<double>*>(nullptr), {1000L, 10000L, 40000L});
 }
 
 }  // namespace

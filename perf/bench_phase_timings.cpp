@@ -3,10 +3,10 @@
 // blocking (MPI_Allgatherv, then the product), alternated in one run (the machine is shared and noisy: the median of
 // each), and the cost of one phase switch (a ScopedPhase entered and left, Kokkos::fence included) in a tight loop.
 //   bench_phase_timings [--quick] [--points N]   (N = 20000, 40 iterations, 7 repeats; --quick: N = 2000, 2 repeats)
+#include <kernelsolve/core/phase_timings.hpp>
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/solver/cg.hpp>
 

@@ -8,8 +8,8 @@
 // --margin sets mixed precision's RefinementOptions::remaining_reduction_margin (0: every inner solve to 3e-4).
 //   bench_precision [--quick] [--case NAME]... [--plain-large] [--repeat R] [--margin M]
 //   (plain CG is skipped for N > 10000 unless asked)
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
 #include <kernelsolve/version.hpp>

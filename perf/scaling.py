@@ -12,7 +12,7 @@ rank evaluates N / P rows against all N points. Written to --out:
 
     scaling.csv   one row per run: series, ranks, threads, N, iterations, seconds (setup, preconditioner, solve),
                   per iteration, speedup and parallel efficiency against the first rank count of the series, and per
-                  phase (operator/phase_timings.hpp) the most loaded rank's seconds and the imbalance max / mean
+                  phase (core/phase_timings.hpp) the most loaded rank's seconds and the imbalance max / mean
     scaling.md    the same as Markdown tables, one per series
     strong.png, weak.png   time per phase against ranks (with the ideal line), when matplotlib is installed
 

@@ -2,8 +2,8 @@
 // writability before any work is done. Every function is collective over the communicator.
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/io/array_file.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <cstdint>
 #include <string>

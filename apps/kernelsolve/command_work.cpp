@@ -4,9 +4,9 @@
 #include "demo_plot.hpp"
 #include "printing.hpp"
 
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/kernels/visit_kernel.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/dense.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
@@ -89,61 +89,84 @@ void set_up_preconditioner(KernelSolver& solver, Report& report) {
   }
   auto const choice = solver.preconditioner_choice().value_or(PreconditionerChoice{});
   std::string const why = choice.reason == "given" ? "" : " (" + choice.reason + ")";
-  if (auto const summary = solver.schwarz_summary()) {
+  auto const schwarz = solver.schwarz_summary();
+  auto const nystrom = solver.preconditioner_summary();
+  auto const two_level = solver.two_level_summary();
+  nlohmann::json schwarz_json, nystrom_json;
+  if (schwarz) {
     print(
-        "Preconditioner: schwarz (overlapping blocks)%s, %lld cells, blocks of %.0f points on average (at most "
+        "Preconditioner: %s (overlapping blocks)%s, %lld cells, blocks of %.0f points on average (at most "
         "%lld), overlap %.4g (%s), %lld cells factored on rank 0, setup %.3f s, %.1f MiB per rank (float%d "
         "factors)\n",
-        why.c_str(), static_cast<long long>(summary->cells), summary->mean_block_points,
-        static_cast<long long>(summary->max_block_points), summary->overlap, summary->overlap_reason.c_str(),
-        static_cast<long long>(summary->local_cells), summary->setup_seconds, summary->factor_bytes / (1024.0 * 1024.0),
-        8 * summary->factor_entry_bytes);
-    report["preconditioner"] = {{"name", "schwarz"},
+        two_level ? "two_level: schwarz" : "schwarz", why.c_str(), static_cast<long long>(schwarz->cells),
+        schwarz->mean_block_points, static_cast<long long>(schwarz->max_block_points), schwarz->overlap,
+        schwarz->overlap_reason.c_str(), static_cast<long long>(schwarz->local_cells), schwarz->setup_seconds,
+        schwarz->factor_bytes / (1024.0 * 1024.0), 8 * schwarz->factor_entry_bytes);
+    schwarz_json = {{"name", "schwarz"},
+                    {"choice", choice.reason},
+                    {"cells", schwarz->cells},
+                    {"local_cells_rank0", schwarz->local_cells},
+                    {"mean_block_points", schwarz->mean_block_points},
+                    {"max_block_points", schwarz->max_block_points},
+                    {"capped_blocks", schwarz->capped_blocks},
+                    {"mean_points_in_reach", schwarz->mean_points_in_reach},
+                    {"overlap", schwarz->overlap},
+                    {"overlap_reason", schwarz->overlap_reason},
+                    {"shift", schwarz->shift},
+                    {"setup_seconds", schwarz->setup_seconds},
+                    {"factor_bytes", schwarz->factor_bytes},
+                    {"factor_entry_bytes", schwarz->factor_entry_bytes}};
+  }
+  if (nystrom) {
+    print(
+        "Preconditioner: %s (randomly pivoted Cholesky)%s, rank %lld (%s: %s), tr(K - F F^T) = %.3e of %.3e, "
+        "setup %.3f s, %.1f MiB per rank\n",
+        two_level ? "two_level: nystrom coarse space" : "nystrom", two_level ? "" : why.c_str(),
+        static_cast<long long>(nystrom->rank), nystrom->automatic ? "auto" : "given", nystrom->rank_reason.c_str(),
+        nystrom->residual_trace, nystrom->initial_trace, nystrom->setup_seconds,
+        nystrom->factor_bytes / (1024.0 * 1024.0));
+    nystrom_json = {{"name", "nystrom"},
+                    {"choice", choice.reason},
+                    {"rank", nystrom->rank},
+                    {"automatic", nystrom->automatic},
+                    {"rank_reason", nystrom->rank_reason},
+                    {"residual_trace", nystrom->residual_trace},
+                    {"initial_trace", nystrom->initial_trace},
+                    {"shift", nystrom->shift},
+                    {"rounds", nystrom->rounds},
+                    {"candidates", nystrom->candidates},
+                    {"setup_seconds", nystrom->setup_seconds},
+                    {"factor_bytes", nystrom->factor_bytes}};
+  }
+  if (two_level) {
+    print(
+        "Preconditioner: two_level coarse space of %lld directions (%lld below the factor's rounding dropped), "
+        "setup %.3f s\n",
+        static_cast<long long>(two_level->coarse_dimension), static_cast<long long>(two_level->coarse_dropped),
+        two_level->setup_seconds);
+    report["preconditioner"] = {{"name", "two_level"},
                                 {"choice", choice.reason},
-                                {"cells", summary->cells},
-                                {"local_cells_rank0", summary->local_cells},
-                                {"mean_block_points", summary->mean_block_points},
-                                {"max_block_points", summary->max_block_points},
-                                {"capped_blocks", summary->capped_blocks},
-                                {"mean_points_in_reach", summary->mean_points_in_reach},
-                                {"overlap", summary->overlap},
-                                {"overlap_reason", summary->overlap_reason},
-                                {"shift", summary->shift},
-                                {"setup_seconds", summary->setup_seconds},
-                                {"factor_bytes", summary->factor_bytes},
-                                {"factor_entry_bytes", summary->factor_entry_bytes}};
-    return;
-  }
-  auto const summary = solver.preconditioner_summary();
-  if (!summary) {
+                                {"coarse_dimension", two_level->coarse_dimension},
+                                {"coarse_dropped", two_level->coarse_dropped},
+                                {"coarse_setup_seconds", two_level->setup_seconds},
+                                {"schwarz", schwarz_json},
+                                {"nystrom", nystrom_json}};
+  } else if (schwarz) {
+    report["preconditioner"] = schwarz_json;
+  } else if (nystrom) {
+    report["preconditioner"] = nystrom_json;
+  } else {
     report["preconditioner"] = {{"name", "none"}};
-    return;
   }
-  print(
-      "Preconditioner: nystrom (randomly pivoted Cholesky)%s, rank %lld (%s: %s), tr(K - F F^T) = %.3e of %.3e, "
-      "setup %.3f s, %.1f MiB per rank\n",
-      why.c_str(), static_cast<long long>(summary->rank), summary->automatic ? "auto" : "given",
-      summary->rank_reason.c_str(), summary->residual_trace, summary->initial_trace, summary->setup_seconds,
-      summary->factor_bytes / (1024.0 * 1024.0));
-  report["preconditioner"] = {{"name", "nystrom"},
-                              {"choice", choice.reason},
-                              {"rank", summary->rank},
-                              {"automatic", summary->automatic},
-                              {"rank_reason", summary->rank_reason},
-                              {"residual_trace", summary->residual_trace},
-                              {"initial_trace", summary->initial_trace},
-                              {"shift", summary->shift},
-                              {"rounds", summary->rounds},
-                              {"candidates", summary->candidates},
-                              {"setup_seconds", summary->setup_seconds},
-                              {"factor_bytes", summary->factor_bytes}};
 }
 
 /// Seconds the preconditioner's setup took (0 for none).
 double preconditioner_setup_seconds(KernelSolver const& solver) {
-  if (auto const summary = solver.schwarz_summary()) return summary->setup_seconds;
-  if (auto const summary = solver.preconditioner_summary()) return summary->setup_seconds;
-  return 0.0;
+  double seconds = 0.0;
+  if (auto const summary = solver.schwarz_summary()) seconds += summary->setup_seconds;
+  if (auto const summary = solver.preconditioner_summary()) seconds += summary->setup_seconds;
+  if (auto const summary = solver.two_level_summary()) seconds += summary->setup_seconds;
+  return seconds;
 }
 
 /// --monitor: every iteration; otherwise a progress line every few seconds, so that long solves show life.
@@ -201,7 +224,9 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
         ranks, ranks > 1 ? "s" : "", Kokkos::DefaultExecutionSpace::name(),
         static_cast<int>(Kokkos::DefaultExecutionSpace().concurrency()), solver.criteria.relative_tolerance,
         solver.criteria.max_iterations, std::string(to_string(solver.preconditioner)).c_str(),
-        solver.preconditioner == PreconditionerKind::nystrom || solver.preconditioner == PreconditionerKind::automatic
+        solver.preconditioner == PreconditionerKind::nystrom ||
+                solver.preconditioner == PreconditionerKind::automatic ||
+                solver.preconditioner == PreconditionerKind::two_level
             ? (" (nystrom rank " + solver.rank + ")").c_str()
             : "");
 

@@ -2,7 +2,7 @@
 // a too large problem ends with the numbers instead of std::bad_alloc (or the kernel's OOM killer) halfway through.
 #pragma once
 
-#include <kernelsolve/operator/communicator.hpp>
+#include <kernelsolve/core/communicator.hpp>
 
 #include <optional>
 #include <string>

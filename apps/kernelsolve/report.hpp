@@ -2,7 +2,7 @@
 // phase. Collected on every rank, written by rank 0, completely or not at all.
 #pragma once
 
-#include <kernelsolve/operator/phase_timings.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 
 #include <nlohmann/json.hpp>

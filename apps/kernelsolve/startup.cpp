@@ -3,7 +3,7 @@
 
 #include "node_communicator.hpp"
 
-#include <kernelsolve/operator/communicator.hpp>
+#include <kernelsolve/core/communicator.hpp>
 
 #include <mpi.h>
 #include <unistd.h>

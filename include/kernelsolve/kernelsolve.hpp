@@ -2,8 +2,13 @@
 // This umbrella header includes every public header.
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/formula/kernel_formula.hpp>
+#include <kernelsolve/geometry/overlapping_cells.hpp>
+#include <kernelsolve/geometry/spatial_order.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/gaussian.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
@@ -11,12 +16,9 @@
 #include <kernelsolve/kernels/kernel_traits.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/kernels/visit_kernel.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
+#include <kernelsolve/operator/linear_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
-#include <kernelsolve/operator/spatial_order.hpp>
 #include <kernelsolve/product/cutoff_pattern.hpp>
 #include <kernelsolve/product/cutoff_summary.hpp>
 #include <kernelsolve/product/kernel_gradient.hpp>
@@ -25,11 +27,9 @@
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/iterative_refinement.hpp>
-#include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
-#include <kernelsolve/solver/overlapping_cells.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/schwarz_options.hpp>

@@ -3,11 +3,11 @@
 // call releases the GIL; library errors become kernelsolve's Python exceptions (kernelsolve/_errors.py).
 #include "runtime.hpp"
 
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/formula/formula_error.hpp>
 #include <kernelsolve/formula/kernel_formula.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
 #include <kernelsolve/version.hpp>
 

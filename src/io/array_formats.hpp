@@ -1,9 +1,9 @@
 // Private: the per-format halves of inspect_array, read_rows and write_rows (arguments already checked).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/io/array_shape.hpp>
 #include <kernelsolve/io/element_type.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <cstdint>
 #include <string>

@@ -2,9 +2,9 @@
 // what rank 0 read, and atomic output (a temporary file in the target's directory, renamed when all ranks succeed).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/io/array_shape.hpp>
 #include <kernelsolve/io/file_error.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <cstdint>
 #include <exception>

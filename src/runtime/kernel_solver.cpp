@@ -9,29 +9,6 @@
 
 namespace kernelsolve {
 
-PreconditionerKind preconditioner_kind_from_name(std::string_view name) {
-  if (name == "none") return PreconditionerKind::none;
-  if (name == "nystrom") return PreconditionerKind::nystrom;
-  if (name == "schwarz") return PreconditionerKind::schwarz;
-  if (name == "auto") return PreconditionerKind::automatic;
-  detail::throw_error<InvalidArgument>("preconditioner_kind_from_name", "unknown preconditioner '", name,
-                                       "' (known: none, nystrom, schwarz, auto)");
-}
-
-std::string_view to_string(PreconditionerKind kind) {
-  switch (kind) {
-    case PreconditionerKind::none:
-      return "none";
-    case PreconditionerKind::nystrom:
-      return "nystrom";
-    case PreconditionerKind::schwarz:
-      return "schwarz";
-    case PreconditionerKind::automatic:
-      return "auto";
-  }
-  return "unknown";
-}
-
 Precision precision_from_name(std::string_view name) {
   if (name == "float" || name == "float32") return Precision::float32;
   if (name == "double" || name == "float64") return Precision::float64;
@@ -97,6 +74,10 @@ std::optional<CutoffSummary> KernelSolver::cutoff_summary() const {
 
 std::optional<SchwarzSummary> KernelSolver::schwarz_summary() const {
   return model_->schwarz_summary();
+}
+
+std::optional<TwoLevelSummary> KernelSolver::two_level_summary() const {
+  return model_->two_level_summary();
 }
 
 SolveResult KernelSolver::solve(std::vector<double> const& right_hand_sides, int columns,

@@ -18,6 +18,7 @@ class KernelSolver::Model {
   [[nodiscard]] virtual std::optional<PreconditionerChoice> preconditioner_choice() const = 0;
   [[nodiscard]] virtual std::optional<NystromSummary> preconditioner_summary() const = 0;
   [[nodiscard]] virtual std::optional<SchwarzSummary> schwarz_summary() const = 0;
+  [[nodiscard]] virtual std::optional<TwoLevelSummary> two_level_summary() const = 0;
   [[nodiscard]] virtual std::optional<CutoffSummary> cutoff_summary() const = 0;
   virtual SolveResult solve(KernelSolverOptions const& options, std::vector<double> const& right_hand_sides,
                             int columns, std::vector<double>& coefficients, StoppingCriteria const& criteria,
@@ -37,7 +38,7 @@ class KernelSolver::Model {
 namespace detail {
 
 /// The model for one kernel functor type (defined in kernel_solver_model_impl.hpp) with the options' alpha, spatial
-/// order (operator/spatial_order.hpp) and truncation: with a truncation, iterative refinement in the kernel's
+/// order (geometry/spatial_order.hpp) and truncation: with a truncation, iterative refinement in the kernel's
 /// precision around inner solves with the cutoff product (the true residual from the full one).
 template <class Kernel>
 std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Kernel const& kernel,

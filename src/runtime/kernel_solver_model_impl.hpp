@@ -6,15 +6,18 @@
 #include "kernel_solver_model.hpp"
 
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/geometry/spatial_order.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
-#include <kernelsolve/operator/spatial_order.hpp>
+#include <kernelsolve/operator/truncation.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/preconditioner_choice.hpp>
 #include <kernelsolve/solver/schwarz_preconditioner.hpp>
+#include <kernelsolve/solver/two_level_preconditioner.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -70,23 +73,6 @@ struct kernel_in_precision<RadialKernel<Profile, T>, Scalar> {
   using type = RadialKernel<Profile, Scalar>;
 };
 
-/// \brief Truncates the outer operator of a truncated solve (the one whose residuals decide the verdicts) only where
-/// what it drops is below the rounding of its precision u (2^-53 in float64): ||K - K_cutoff||_2 <= dropped_row_sum
-/// <= u k(0), under the rounding of a row sum whose largest term, the diagonal, is k(0) |x_i|, which any full product
-/// incurs. The truncation is the first of u, u / 1e3, ... whose bound meets that (the bound adds up every dropped
-/// tile's, so it sits a few orders below u). Each outer step then costs a cutoff product (terrain N = 100000: a few
-/// per cent of the pairs) instead of N^2 pairs, with the verdicts of the full product to rounding.
-template <class Operator>
-void truncate_below_rounding(Operator& op) {
-  using scalar_type = typename Operator::scalar_type;
-  double const at_zero = static_cast<double>(op.kernel()(scalar_type(0)));
-  double const unit = std::numeric_limits<scalar_type>::epsilon() / 2;
-  for (double truncation = unit; truncation > 1e-300; truncation *= 1e-3) {
-    op.truncate(truncation);  // the same summary on every rank: every rank takes the same branch
-    if (op.cutoff_summary()->dropped_row_sum <= unit * at_zero) return;
-  }
-}
-
 /// \tparam Kernel      the kernel of the operator whose residual decides (the solution's precision).
 /// \tparam InnerKernel the same kernel in the precision of the inner solves: float32 in mixed precision, else Kernel.
 /// \tparam Refined     iterative refinement around inner PCG solves (mixed precision, or a truncation: the inner
@@ -133,34 +119,33 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   void setup_preconditioner(KernelSolverOptions const& options) override {
     if (choice_) return;
     PreconditionerChoice choice{options.preconditioner, "given"};
-    if (choice.kind == PreconditionerKind::automatic) {
-      // Collective and the same on every rank: the cells depend on all the points only.
-      auto const reach = schwarz_reach(preconditioned_operator(), options.schwarz);
-      double const fraction = reach.mean_points / static_cast<double>(op_.global_rows());
-      bool const fits = 2 * reach.capped_cells <= reach.cells;
-      bool const local = fraction <= options.schwarz_reach_fraction && fits;
-      choice = {local ? PreconditionerKind::schwarz : PreconditionerKind::nystrom,
-                fits ? concatenate("auto: a cell's overlap holds ", fraction, " of the points on average, ",
-                                   local ? "<= " : "> ", options.schwarz_reach_fraction)
-                     : concatenate("auto: ", reach.capped_cells, " of ", reach.cells,
-                                   " cells have more points in their overlap than a block holds")};
-    }
+    if (choice.kind == PreconditionerKind::automatic)
+      choice = choose_preconditioner(preconditioned_operator(), options.schwarz, options.schwarz_reach_fraction);
     if (choice.kind == PreconditionerKind::nystrom)
       nystrom_.emplace(preconditioned_operator(), options.nystrom, options.on_nystrom_round);
     if (choice.kind == PreconditionerKind::schwarz) schwarz_.emplace(preconditioned_operator(), options.schwarz);
+    if (choice.kind == PreconditionerKind::two_level)
+      two_level_.emplace(preconditioned_operator(), options.schwarz, options.nystrom, options.on_nystrom_round);
     choice_ = choice;
   }
 
   [[nodiscard]] std::optional<PreconditionerChoice> preconditioner_choice() const override { return choice_; }
 
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const override {
+    if (two_level_) return two_level_->nystrom().summary();
     if (!nystrom_) return std::nullopt;
     return nystrom_->summary();
   }
 
   [[nodiscard]] std::optional<SchwarzSummary> schwarz_summary() const override {
+    if (two_level_) return two_level_->schwarz().summary();
     if (!schwarz_) return std::nullopt;
     return schwarz_->summary();
+  }
+
+  [[nodiscard]] std::optional<TwoLevelSummary> two_level_summary() const override {
+    if (!two_level_) return std::nullopt;
+    return two_level_->summary();
   }
 
   [[nodiscard]] std::optional<CutoffSummary> cutoff_summary() const override {
@@ -252,6 +237,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   auto with_preconditioner(Function const& f) const {
     if (nystrom_) return f(*nystrom_);
     if (schwarz_) return f(*schwarz_);
+    if (two_level_) return f(*two_level_);
     return f(IdentityPreconditioner{});
   }
 
@@ -272,6 +258,7 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   std::optional<PreconditionerChoice> choice_;  ///< set by setup_preconditioner
   std::optional<NystromPreconditioner<InnerOperator>> nystrom_;
   std::optional<SchwarzPreconditioner<InnerOperator>> schwarz_;
+  std::optional<TwoLevelPreconditioner<InnerOperator>> two_level_;
 };
 
 template <class Kernel>
@@ -283,9 +270,8 @@ std::unique_ptr<KernelSolver::Model> make_kernel_solver_model(MPI_Comm comm, Ker
                                                           options.refinement);
   }
   // Inner solves in the kernel's own precision: float64 ones can go much further than the float32 default allows.
-  auto refinement = options.refinement;
-  if constexpr (std::is_same<typename Kernel::value_type, double>::value)
-    refinement.inner_relative_tolerance = refinement.truncated_inner_relative_tolerance;
+  auto const refinement =
+      truncated_refinement(options.refinement, std::is_same<typename Kernel::value_type, double>::value);
   return std::make_unique<KernelSolverModelFor<Kernel, Kernel, true>>(comm, kernel, kernel, local_points, dimension,
                                                                       options, refinement);
 }

@@ -1,8 +1,11 @@
-// LAPACK Cholesky factorization and solve of small matrices (the Nystrom preconditioner's cores, Schwarz blocks).
+// LAPACK Cholesky factorization and solve, and symmetric eigendecomposition, of small matrices (the Nystrom
+// preconditioner's cores, the two-level coarse space, Schwarz blocks).
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
 
 extern "C" void dpotrf_(char const* uplo, int const* n, double* a, int const* lda, int* info);
+extern "C" void dsyev_(char const* jobz, char const* uplo, int const* n, double* a, int const* lda, double* w,
+                       double* work, int const* lwork, int* info);
 extern "C" void dpotrs_(char const* uplo, int const* n, int const* nrhs, double const* a, int const* lda, double* b,
                         int const* ldb, int* info);
 
@@ -66,6 +69,23 @@ void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vect
   OneLapackThread const one_thread;
   dpotrs_("L", &n, &columns, factor.data(), &n, right_hand_sides.data(), &n, &info);
   KS_REQUIRE(info == 0);
+}
+
+int symmetric_eigen_in_place(std::vector<double>& matrix, int n, std::vector<double>& eigenvalues) {
+  KS_REQUIRE(matrix.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  eigenvalues.assign(static_cast<std::size_t>(n), 0.0);
+  if (n == 0) return 0;
+  int info = 0;
+  OneLapackThread const one_thread;
+  int query = -1;
+  double optimal = 0;
+  dsyev_("V", "L", &n, matrix.data(), &n, eigenvalues.data(), &optimal, &query, &info);
+  KS_REQUIRE(info == 0);
+  int work_size = static_cast<int>(optimal);
+  std::vector<double> work(static_cast<std::size_t>(work_size));
+  dsyev_("V", "L", &n, matrix.data(), &n, eigenvalues.data(), work.data(), &work_size, &info);
+  KS_REQUIRE(info >= 0);
+  return info;
 }
 
 }  // namespace detail

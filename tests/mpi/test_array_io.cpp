@@ -2,9 +2,9 @@
 // CSV on every rank count, hand-made .npy files (Fortran order, versions 2 and 3), the bytes of a written header
 // against numpy's format, and a table of bad inputs that must give the same FileError on every rank and leave no
 // file behind.
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/io/array_file.hpp>
 #include <kernelsolve/io/npy_header.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 
 #include "harness/expect_error.hpp"
 #include "harness/npy_bytes.hpp"

@@ -6,18 +6,21 @@
 #include "harness/expect_error.hpp"
 #include "harness/rank_counts.hpp"
 
+#include <kernelsolve/geometry/spatial_order.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
-#include <kernelsolve/operator/spatial_order.hpp>
+#include <kernelsolve/operator/truncation.hpp>
 #include <kernelsolve/reference/dense.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -195,6 +198,38 @@ TEST(CutoffOperator, IsSymmetric) {
   for (std::int64_t i = 0; i < 2000; ++i)
     x_ay += x(i, 0) * ay(i, 0), y_ax += y(i, 0) * ax(i, 0), scale += std::abs(x(i, 0) * ay(i, 0));
   EXPECT_NEAR(x_ay, y_ax, 1e-13 * scale);
+}
+
+// The library's policy for the operator whose products decide the verdicts (what the facade's truncated solves use).
+TEST(CutoffOperator, TruncateBelowRoundingDropsLessThanTheRoundingOfTheFullProduct) {
+  auto const points = sorted_points(1500, 2, 7);
+  auto const kernel = kernelsolve::Gaussian<double>::from_g(4000.0);
+  Operator op(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel,
+              balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 1e-3);
+  kernelsolve::truncate_below_rounding(op);
+  ASSERT_TRUE(op.cutoff_summary().has_value());
+  double const unit = std::numeric_limits<double>::epsilon() / 2;
+  EXPECT_LE(op.cutoff_summary()->dropped_row_sum, unit);  // k(0) = 1
+  EXPECT_LE(*op.truncation(), unit);
+  EXPECT_LT(op.cutoff_summary()->kept_pairs, op.cutoff_summary()->pairs / 2);  // and it does skip pairs
+  // Its product is the dense one to rounding.
+  std::mt19937_64 generator(8);
+  auto const weights = kernelsolve::reference::uniform_matrix<double>(1500, 1, generator);
+  auto const in = balanced_rows<Operator::block_type>("in", weights, MPI_COMM_WORLD);
+  auto out = op.allocate_block("out", 1);
+  op.apply(in, out);
+  auto const dense = kernelsolve::reference::multiply(
+      kernelsolve::reference::kernel_matrix([](double r2) { return std::exp(-4000.0 * r2); }, points, points, 1e-3),
+      weights);
+  auto const partition = kernelsolve::RowPartition::balanced(1500, kernelsolve::test::world_size());
+  auto const mine = kernelsolve::reference::to_host_matrix(out);
+  double error = 0, scale = 0;
+  for (std::int64_t i = 0; i < mine.rows; ++i) {
+    double const expected = dense(partition.begin(kernelsolve::test::world_rank()) + i, 0);
+    error = std::max(error, std::abs(mine(i, 0) - expected));
+    scale = std::max(scale, std::abs(expected));
+  }
+  EXPECT_LE(error, 1e-13 * scale);
 }
 
 TEST(CutoffOperatorErrors, TruncationOutsideZeroOneOnEveryRank) {

@@ -10,6 +10,7 @@
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/iterative_refinement.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
+#include <kernelsolve/solver/preconditioner_choice.hpp>
 #include <kernelsolve/solver/schwarz_preconditioner.hpp>
 
 #include <gtest/gtest.h>
@@ -153,7 +154,7 @@ TEST(KernelSolverFacadeErrors, BadArraysAndNamesOnEveryRank) {
   EXPECT_THROW_WITH_MESSAGE(solver.solve(std::vector<double>(wrong_here ? 7 : 10, 1.0), 2, coefficients),
                             kernelsolve::InvalidArgument, "not a whole number of rows of 2 columns");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::preconditioner_kind_from_name("jacobi"), kernelsolve::InvalidArgument,
-                            "unknown preconditioner 'jacobi' (known: none, nystrom, schwarz, auto)");
+                            "unknown preconditioner 'jacobi' (known: none, nystrom, schwarz, auto, two_level)");
   options.kernel.g = -1;
   EXPECT_THROW_WITH_MESSAGE(KernelSolver(MPI_COMM_WORLD, options, points, 2), kernelsolve::InvalidArgument, "g");
 }
@@ -246,6 +247,22 @@ TEST(KernelSolverFacade, AutomaticPreconditionerIsSchwarzForNarrowKernelsAndNyst
     EXPECT_NE(choice->reason.find(narrow ? "<= 0.2" : "> 0.2"), std::string::npos) << choice->reason;
     EXPECT_EQ(solver.schwarz_summary().has_value(), narrow);
     EXPECT_EQ(solver.preconditioner_summary().has_value(), !narrow);
+
+    // The same choice from the library's function, which a template user calls on an operator of the same rows.
+    options.spatial_order = false;
+    KernelSolver unsorted(MPI_COMM_WORLD, options, local_points, 2);
+    unsorted.setup_preconditioner();
+    using Operator = kernelsolve::DistributedOperator<kernelsolve::Gaussian<double>>;
+    std::int64_t const rows = static_cast<std::int64_t>(local_points.size()) / 2;
+    std::int64_t begin = 0;  // this rank's first row in uneven_rows' split: the rows of the ranks before it
+    MPI_Exscan(&rows, &begin, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (kernelsolve::test::world_rank() == 0) begin = 0;  // MPI_Exscan leaves rank 0's undefined
+    Operator const op(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernelsolve::Gaussian<double>::from_g(g),
+                      kernelsolve::reference::to_block<Operator::block_type>("points", points, begin, rows),
+                      options.alpha);
+    auto const library = kernelsolve::choose_preconditioner(op, options.schwarz, options.schwarz_reach_fraction);
+    EXPECT_EQ(library.kind, unsorted.preconditioner_choice()->kind);
+    EXPECT_EQ(library.reason, unsorted.preconditioner_choice()->reason);
   }
   EXPECT_EQ(kernelsolve::preconditioner_kind_from_name("auto"), kernelsolve::PreconditionerKind::automatic);
   EXPECT_EQ(kernelsolve::to_string(kernelsolve::PreconditionerKind::schwarz), "schwarz");

@@ -3,8 +3,8 @@
 // a solve does not change its bits.
 #include "harness/distributed_problem.hpp"
 
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>

@@ -8,9 +8,9 @@
 // long-double loop.
 #include "harness/rank_counts.hpp"
 
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/reproducible_gram.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/solver/detail/rpcholesky_kernels.hpp>
 

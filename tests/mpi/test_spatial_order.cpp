@@ -3,7 +3,7 @@
 #include "harness/distributed_problem.hpp"
 #include "harness/expect_error.hpp"
 
-#include <kernelsolve/operator/spatial_order.hpp>
+#include <kernelsolve/geometry/spatial_order.hpp>
 
 #include <gtest/gtest.h>
 

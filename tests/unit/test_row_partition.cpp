@@ -1,5 +1,5 @@
 // The contiguous row partition: balanced to within one row, the documented worked example, and its errors.
-#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/core/row_partition.hpp>
 
 #include <gtest/gtest.h>
 

@@ -4,13 +4,14 @@
 # none of them (the final sums across lanes are additions only), a vectorized one has dozens (the exp and sqrt
 # polynomials), so fewer than MIN_PACKED in any function fails the test. A call to exp or sqrt fails it too.
 #   -DCOMPILER=... -DFLAGS=<;-list> -DINCLUDES=<;-list> -DSOURCE=hot_loops.cpp -DOUTPUT=<file.s>
-#   -DISA=sse|avx2|avx512|neon|sve -DMIN_PACKED=12
-foreach(variable COMPILER ISA SOURCE OUTPUT MIN_PACKED)
+#   -DISA=sse|avx2|avx512|neon|sve -DMIN_PACKED=12 -DFAMILIES=<the families' enum names, comma-separated>
+foreach(variable COMPILER ISA SOURCE OUTPUT MIN_PACKED FAMILIES)
   if(NOT DEFINED ${variable})
     message(FATAL_ERROR "check_vectorized.cmake: -D${variable}=... is required")
   endif()
 endforeach()
 
+string(REPLACE "," ";" FAMILIES "${FAMILIES}")
 set(include_flags)
 foreach(directory IN LISTS INCLUDES)
   if(directory)
@@ -45,7 +46,7 @@ set(failures)
 set(summary)
 set(probes 0)
 foreach(loop product tiled phased gradient)
-  foreach(family gaussian laplacian matern32 matern52 cauchy inverse_multiquadric)
+  foreach(family IN LISTS FAMILIES)
     foreach(scalar float double)
       set(name ks_probe_${loop}_${family}_${scalar})
       string(FIND "${assembly}" "\n${name}:" begin)

@@ -136,9 +136,5 @@ template <class Kernel>
   KS_PROBE(family, Kernel, float)     \
   KS_PROBE(family, Kernel, double)
 
-KS_PROBE_BOTH(gaussian, Gaussian)
-KS_PROBE_BOTH(laplacian, Laplacian)
-KS_PROBE_BOTH(matern32, Matern32)
-KS_PROBE_BOTH(matern52, Matern52)
-KS_PROBE_BOTH(cauchy, Cauchy)
-KS_PROBE_BOTH(inverse_multiquadric, InverseMultiquadric)
+// One pair of probes per line of kernel_family_list.hpp.
+KERNELSOLVE_KERNEL_FAMILIES(KS_PROBE_BOTH)

@@ -4,9 +4,9 @@
 // ranks (a plain allreduce of doubles does not: CG amplifies the last-bit differences of its dot products).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/simd_doubles.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <Kokkos_Core.hpp>
 

@@ -8,11 +8,11 @@
 // products (which cost about 8 flops each).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/simd_doubles.hpp>
 #include <kernelsolve/detail/simd_width.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <Kokkos_Core.hpp>
 

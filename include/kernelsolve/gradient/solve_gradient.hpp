@@ -2,6 +2,7 @@
 // one adjoint solve a = (K + alpha I)^{-1} e and two gradient reductions over pairs, no autodiff machinery.
 #pragma once
 
+#include <kernelsolve/core/collective_errors.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
@@ -83,8 +84,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
                             solution.extent(0), " x ", solution.extent(1), ") must have the same shape");
   }
   detail::throw_on_every_rank_if<DimensionMismatch>(op.communicator(), shape_problem, "solve_gradient");
-  detail::throw_on_every_rank_if<InvalidArgument>(op.communicator(), detail::invalid_truncation(truncation),
-                                                  "solve_gradient");
+  detail::throw_on_every_rank_if<InvalidArgument>(
+      op.communicator(), detail::invalid_truncation_for<typename Operator::kernel_type>(truncation), "solve_gradient");
   auto const& space = op.space();
   auto const columns = static_cast<int>(solution.extent(1));
   auto const rows = op.local_rows();

@@ -2,11 +2,11 @@
 // only its own rows [first_row, first_row + row_count), and writes are atomic (temporary file, then rename).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/io/array_location.hpp>
 #include <kernelsolve/io/array_shape.hpp>
 #include <kernelsolve/io/element_type.hpp>
 #include <kernelsolve/io/file_error.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <cstdint>
 #include <vector>

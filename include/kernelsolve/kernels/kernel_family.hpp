@@ -1,11 +1,15 @@
-// The built-in kernel families as run-time values: names, parameters and the g <-> sigma relation of each.
-// Host-only (no Kokkos): what the app, the formula parser and the file formats speak; radial_kernels.hpp has the
-// device functors the families stand for.
+// The built-in kernel families as run-time values (names, parameters, the g <-> sigma relation of each), all from
+// the one list of kernel_family_list.hpp: what the app, the formula parser, the facade and the Python package speak.
 #pragma once
 
+#include <kernelsolve/error.hpp>
+#include <kernelsolve/kernels/kernel_family_list.hpp>
+
 #include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kernelsolve {
 
@@ -20,13 +24,47 @@ namespace kernelsolve {
 /// | cauchy               | 1 / (1 + u)                                   | g = 1 / sigma^2               |
 /// | inverse_multiquadric | 1 / sqrt(1 + u)                               | g = 1 / sigma^2               |
 ///
-/// All six are positive definite for every g > 0 in every dimension, and k(0) = 1.
-enum class KernelFamily { gaussian, laplacian, matern32, matern52, cauchy, inverse_multiquadric };
+/// Each is positive definite for every g > 0 in every dimension up to its functor's max_dimension, and k(0) = 1.
+/// The enumerators are the enum names of KERNELSOLVE_KERNEL_FAMILIES, in its order.
+#define KERNELSOLVE_FAMILY_ENUMERATOR(name, Functor) name,
+enum class KernelFamily : int { KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_ENUMERATOR) };
+#undef KERNELSOLVE_FAMILY_ENUMERATOR
 
-/// Every family, in the order of the table above.
-inline constexpr std::array<KernelFamily, 6> all_kernel_families = {
-    KernelFamily::gaussian, KernelFamily::laplacian, KernelFamily::matern32,
-    KernelFamily::matern52, KernelFamily::cauchy,    KernelFamily::inverse_multiquadric};
+namespace detail {
+#define KERNELSOLVE_FAMILY_OF_PROFILE(name, Functor)          \
+  template <>                                                 \
+  struct family_of_profile<Functor##Profile> {                \
+    static constexpr KernelFamily value = KernelFamily::name; \
+  };
+KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_OF_PROFILE)
+#undef KERNELSOLVE_FAMILY_OF_PROFILE
+
+#define KERNELSOLVE_FAMILY_COUNT(name, Functor) +1
+inline constexpr std::size_t kernel_family_count = 0 KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_COUNT);
+#undef KERNELSOLVE_FAMILY_COUNT
+}  // namespace detail
+
+/// Every family, in the order of the list.
+#define KERNELSOLVE_FAMILY_VALUE(name, Functor) KernelFamily::name,
+inline constexpr std::array<KernelFamily, detail::kernel_family_count> all_kernel_families = {
+    KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_VALUE)};
+#undef KERNELSOLVE_FAMILY_VALUE
+
+/// \brief Calls function(Profile{}) with the profile of `family` (detail::GaussianProfile, ...): the one switch over
+/// the families that host code needs (their names, formulas, conventions). \throws InvalidArgument for a value
+/// that is no family.
+template <class Function>
+decltype(auto) visit_family_profile(KernelFamily family, Function&& function) {
+  switch (family) {
+#define KERNELSOLVE_FAMILY_CASE(name, Functor) \
+  case KernelFamily::name:                     \
+    return std::forward<Function>(function)(detail::Functor##Profile{});
+    KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_CASE)
+#undef KERNELSOLVE_FAMILY_CASE
+  }
+  KS_USER_REQUIRE(false, "unknown kernel family ", static_cast<int>(family));
+  return std::forward<Function>(function)(detail::GaussianProfile{});  // not reached
+}
 
 /// A family and its parameter g (> 0): a kernel chosen at run time.
 struct KernelSpec {
@@ -37,7 +75,7 @@ struct KernelSpec {
 /// The family's name as `--kernel` takes it ("gaussian", "matern32", ...).
 std::string_view to_string(KernelFamily family);
 
-/// \brief The family named `name` (case-insensitive; also "rbf", "exponential", "imq", "matern3/2", "matern5/2").
+/// \brief The family named `name` (case-insensitive; also each family's aliases: "rbf", "exponential", "imq", ...).
 /// \throws InvalidArgument naming `name` and listing the known names.
 KernelFamily kernel_family_from_name(std::string_view name);
 
@@ -57,6 +95,9 @@ double sigma_from_g(KernelFamily family, double g);
 
 /// \brief phi(u) of the family at u = g r2 >= 0, in double on the host (the parser matches formulas with it).
 double evaluate_profile(KernelFamily family, double u);
+
+/// The largest dimension D in which the family is positive definite (INT_MAX: every dimension).
+int max_dimension_of(KernelFamily family);
 
 /// \brief Throws InvalidArgument unless spec.g is finite and > 0 (every family is positive definite exactly then).
 void validate(KernelSpec const& spec);

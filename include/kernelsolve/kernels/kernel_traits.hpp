@@ -2,6 +2,7 @@
 // A kernel is a copyable, device-callable functor of the squared distance r2 = |x - y|^2.
 #pragma once
 
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -50,5 +51,14 @@ struct has_support_radius : std::false_type {};
 template <class Kernel>
 struct has_support_radius<Kernel, std::void_t<decltype(std::declval<Kernel const&>().support_radius())>>
     : is_kernel<Kernel> {};
+
+/// \brief The largest dimension D of the points for which Kernel is positive definite: Kernel::max_dimension when it
+/// declares one (Wendland's compactly supported functions: D <= 3), else no limit. Operators refuse more.
+template <class Kernel, class = void>
+struct kernel_max_dimension : std::integral_constant<long, std::numeric_limits<long>::max()> {};
+
+template <class Kernel>
+struct kernel_max_dimension<Kernel, std::void_t<decltype(Kernel::max_dimension)>>
+    : std::integral_constant<long, static_cast<long>(Kernel::max_dimension)> {};
 
 }  // namespace kernelsolve

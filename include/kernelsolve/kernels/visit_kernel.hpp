@@ -4,6 +4,7 @@
 #include <kernelsolve/kernels/kernel_family.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
 
+#include <tuple>
 #include <utility>
 
 namespace kernelsolve {
@@ -16,21 +17,22 @@ decltype(auto) visit_kernel(KernelSpec const& spec, Function&& function) {
   validate(spec);
   auto const g = static_cast<Scalar>(spec.g);
   switch (spec.family) {
-    case KernelFamily::gaussian:
-      return std::forward<Function>(function)(Gaussian<Scalar>::from_g(g));
-    case KernelFamily::laplacian:
-      return std::forward<Function>(function)(Laplacian<Scalar>::from_g(g));
-    case KernelFamily::matern32:
-      return std::forward<Function>(function)(Matern32<Scalar>::from_g(g));
-    case KernelFamily::matern52:
-      return std::forward<Function>(function)(Matern52<Scalar>::from_g(g));
-    case KernelFamily::cauchy:
-      return std::forward<Function>(function)(Cauchy<Scalar>::from_g(g));
-    case KernelFamily::inverse_multiquadric:
-      return std::forward<Function>(function)(InverseMultiquadric<Scalar>::from_g(g));
+#define KERNELSOLVE_VISIT_CASE(name, Functor) \
+  case KernelFamily::name:                    \
+    return std::forward<Function>(function)(Functor<Scalar>::from_g(g));
+    KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_VISIT_CASE)
+#undef KERNELSOLVE_VISIT_CASE
   }
   KS_USER_REQUIRE(false, "unknown kernel family ", static_cast<int>(spec.family));
   return std::forward<Function>(function)(Gaussian<Scalar>::from_g(g));  // not reached
 }
+
+/// \brief The built-in functors in precision Scalar as a std::tuple type, in the order of the list (typed tests and
+/// benchmarks iterate over it).
+#define KERNELSOLVE_FUNCTOR_TUPLE(name, Functor) std::tuple<Functor<Scalar>>{},
+template <class Scalar>
+using builtin_kernel_types =
+    decltype(std::tuple_cat(KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FUNCTOR_TUPLE) std::tuple<>{}));
+#undef KERNELSOLVE_FUNCTOR_TUPLE
 
 }  // namespace kernelsolve

@@ -2,12 +2,12 @@
 // (points), every rank holds all N points (O(N D) memory), and a product gathers the direction vector (O(N Dv)).
 #pragma once
 
+#include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/non_finite.hpp>
 #include <kernelsolve/error.hpp>
 #include <kernelsolve/kernels/kernel_traits.hpp>
-#include <kernelsolve/operator/communicator.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -101,6 +101,9 @@ class DistributedOperator {
     KS_USER_REQUIRE(communicator_.min_over_ranks(dimension) == communicator_.max_over_ranks(dimension),
                     "the points must have the same dimension D on every rank");
     KS_USER_REQUIRE(dimension >= 1, "the points must have dimension D >= 1, got ", dimension);
+    KS_USER_REQUIRE(dimension <= kernel_max_dimension<Kernel>::value,
+                    "the kernel is positive definite only in dimensions D <= ", kernel_max_dimension<Kernel>::value,
+                    ", got D = ", dimension);
     partition_ =
         RowPartition::from_sizes(communicator_.gather_from_all(static_cast<std::int64_t>(local_points.extent(0))));
 
@@ -116,8 +119,10 @@ class DistributedOperator {
     points_ = block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::DistributedOperator::points"),
                          partition_.global_rows(), dimension);
     allgather_rows(local_host, points_);
-    // The full product as the pattern of one range of all sources per tile: one product loop for both.
+    // The full product as the pattern of one range of all sources per tile: one product loop for both. A kernel
+    // with a compact support gets the exact cutoff instead: only the tile pairs beyond its support are skipped.
     pattern_ = make_full_pattern<MemorySpace>(first_row(), local_rows(), partition_.global_rows());
+    if constexpr (has_support_radius<Kernel>::value) truncate(0.0);
   }
 
   /// \brief out = (K + ridge I) in, on this rank's rows (collective).
@@ -167,10 +172,11 @@ class DistributedOperator {
   /// host work O((N / 64)^2 / ranks)). K_cutoff is symmetric, ||K - K_cutoff||_2 <= cutoff_summary()->dropped_row_sum,
   /// and exact for a kernel beyond its support_radius(). Sort the points spatially first (spatial_order.hpp): tiles
   /// of scattered rows have large boxes and skip little. Results stay the same on every rank count.
+  /// A kernel with support_radius() also takes 0: the exact product, which its operator computes from the start.
   /// \throws InvalidArgument (on every rank) for a truncation outside (0, 1).
   void truncate(double truncation) {
     detail::ProfilingRegion region("kernelsolve::DistributedOperator::truncate");
-    auto const problem = detail::invalid_truncation(truncation);
+    auto const problem = detail::invalid_truncation_for<Kernel>(truncation);
     communicator_.throw_if_any_rank_failed(
         problem.has_value(), "kernelsolve::DistributedOperator::truncate: " + problem.value_or(std::string()));
     pattern_ = make_cutoff_pattern<MemorySpace>(kernel_, points_, first_row(), local_rows(), points_, truncation);

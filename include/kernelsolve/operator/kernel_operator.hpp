@@ -3,9 +3,9 @@
 // DistributedOperator is one model; a user's own operator (another gather, another product loop) is another.
 #pragma once
 
+#include <kernelsolve/operator/linear_operator.hpp>
 #include <kernelsolve/product/cutoff_pattern.hpp>
 #include <kernelsolve/product/cutoff_summary.hpp>
-#include <kernelsolve/solver/linear_operator.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -55,7 +55,7 @@ namespace detail {
 template <class Operator>
 constexpr void check_kernel_operator() {
   static_assert(is_linear_operator<Operator>::value,
-                "kernelsolve: the operator must be a linear operator first (solver/linear_operator.hpp)");
+                "kernelsolve: the operator must be a linear operator first (operator/linear_operator.hpp)");
   static_assert(is_kernel_operator<Operator>::value,
                 "kernelsolve preconditioners, predict and solve_gradient need a kernel operator: kernel_type, "
                 "kernel(), points() (all N points on every rank), local_points(), first_row(), dimension(), ridge(), "

@@ -53,7 +53,7 @@ void predict(Operator const& op, typename Operator::block_type const& coefficien
                   "the coefficients must have the same number of columns Dv on every rank");
   comm.throw_if_any_rank_failed(detail::count_non_finite(op.space(), new_points) > 0,
                                 "kernelsolve::predict: the new points contain NaN or Inf values");
-  auto const problem = detail::invalid_truncation(truncation);
+  auto const problem = detail::invalid_truncation_for<typename Operator::kernel_type>(truncation);
   comm.throw_if_any_rank_failed(problem.has_value(), "kernelsolve::predict: " + problem.value_or(std::string()));
 
   typename Operator::block_type all_coefficients(

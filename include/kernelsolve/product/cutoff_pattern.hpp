@@ -117,15 +117,34 @@ class CutoffPattern {
   CutoffSummary summary_;
 };
 
+namespace detail {
+
+/// \brief Why `truncation` is not one make_cutoff_pattern takes for Kernel, or nothing: (0, 1), and also 0 for a
+/// kernel with support_radius() (then only the pairs beyond the support are dropped, exactly).
+template <class Kernel>
+std::optional<std::string> invalid_truncation_for(double truncation) {
+  if (has_support_radius<Kernel>::value && truncation == 0) return std::nullopt;
+  return invalid_truncation(truncation);
+}
+
+/// The same for an optional tolerance: nothing given is valid (no truncation).
+template <class Kernel>
+std::optional<std::string> invalid_truncation_for(std::optional<double> const& truncation) {
+  return truncation ? invalid_truncation_for<Kernel>(*truncation) : std::nullopt;
+}
+
+}  // namespace detail
+
 /// \brief The cutoff pattern of rows [first_row, first_row + rows) of `tiled_targets` against `sources` (host work,
 /// O(target tiles x source tiles) box tests). Tiles are consecutive rows: sort the points spatially first
-/// (operator/spatial_order.hpp), or the boxes are large and little is skipped (the result is right either way).
+/// (geometry/spatial_order.hpp), or the boxes are large and little is skipped (the result is right either way).
 /// The summary bounds what the product drops and, for a differentiable kernel, what the gradient sums drop
 /// (cutoff_summary.hpp).
 /// \param tiled_targets all rows the target tiles are cut from (an operator's N points: every rank then gets the
 ///                      same pattern for its rows whatever its split, so results are the same on every rank count).
 /// \param truncation    in (0, 1): a tile pair is dropped when the kernel over its boxes is <= truncation k(0); a
-///                      kernel with support_radius() also drops, exactly, the pairs beyond it.
+///                      kernel with support_radius() also drops, exactly, the pairs beyond it, and takes 0: only
+///                      those (the exact product).
 /// \throws InvalidArgument for a truncation outside (0, 1), DimensionMismatch when D differs.
 template <class MemorySpace, class Kernel, class TiledTargets, class Sources>
 CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, TiledTargets const& tiled_targets,
@@ -135,7 +154,7 @@ CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, TiledTarget
                 "make_cutoff_pattern: the kernel must decrease with distance (static constexpr bool "
                 "decreasing_with_distance = true, as the built-in families) or declare support_radius()");
   using scalar_type = typename Kernel::value_type;
-  if (auto const problem = detail::invalid_truncation(truncation))
+  if (auto const problem = detail::invalid_truncation_for<Kernel>(truncation))
     throw InvalidArgument("kernelsolve::make_cutoff_pattern: " + *problem);
   KS_REQUIRE_EQUAL_EXTENTS("tiled_targets.extent(1)", tiled_targets.extent(1), "sources.extent(1)", sources.extent(1));
   auto const target_count = static_cast<std::int64_t>(tiled_targets.extent(0));
@@ -143,7 +162,9 @@ CutoffPattern<MemorySpace> make_cutoff_pattern(Kernel const& kernel, TiledTarget
                   first_row + rows, ") are not within the ", target_count, " tiled targets");
   double radius = std::numeric_limits<double>::infinity();
   bool exact = false;
-  if constexpr (is_decreasing_kernel<Kernel>::value) radius = detail::kernel_reach(kernel, truncation);
+  if constexpr (is_decreasing_kernel<Kernel>::value) {
+    if (truncation > 0) radius = detail::kernel_reach(kernel, truncation);
+  }
   if constexpr (has_support_radius<Kernel>::value) {
     auto const support = static_cast<double>(kernel.support_radius());
     KS_USER_REQUIRE(support > 0, "the kernel's support radius must be > 0, got ", support);

@@ -3,12 +3,13 @@
 // family x precision once (src/runtime/), so applications that choose at run time need no template dispatch.
 #pragma once
 
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/kernels/kernel_family.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/product/cutoff_summary.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/nystrom_options.hpp>
+#include <kernelsolve/solver/preconditioner_kind.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>
 #include <kernelsolve/solver/schwarz_options.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
@@ -37,27 +38,6 @@ Precision precision_from_name(std::string_view name);
 /// "float32", "float64", "mixed".
 std::string_view to_string(Precision precision);
 
-/// The preconditioner of the solves: none (plain CG), NystromPreconditioner (a global low-rank factor: wide kernels),
-/// SchwarzPreconditioner (overlapping local blocks: narrow kernels), or automatic: Schwarz when a kernel's reach
-/// (the points within a cell's overlap) holds on average at most KernelSolverOptions::schwarz_reach_fraction of the
-/// points and fits the blocks (at most half of them capped), Nystrom otherwise.
-enum class PreconditionerKind { none, nystrom, schwarz, automatic };
-
-/// Every kind, in the order of the enumeration.
-inline constexpr std::array<PreconditionerKind, 4> all_preconditioner_kinds = {
-    PreconditionerKind::none, PreconditionerKind::nystrom, PreconditionerKind::schwarz, PreconditionerKind::automatic};
-
-/// "none", "nystrom", "schwarz" or "auto" -> the kind. \throws InvalidArgument naming the value otherwise.
-PreconditionerKind preconditioner_kind_from_name(std::string_view name);
-/// "none", "nystrom", "schwarz", "auto".
-std::string_view to_string(PreconditionerKind kind);
-
-/// Which preconditioner a KernelSolver set up, and why (automatic: the measure it decided on).
-struct PreconditionerChoice {
-  PreconditionerKind kind = PreconditionerKind::none;
-  std::string reason;
-};
-
 /// \brief What a KernelSolver is built with.
 struct KernelSolverOptions {
   KernelSpec kernel{};                       ///< family and g > 0
@@ -69,8 +49,8 @@ struct KernelSolverOptions {
   /// automatic: Schwarz when the points within a cell's overlap average at most this fraction of N and at most half
   /// the blocks are capped at SchwarzOptions::max_block_points (docs/design/schwarz.md: where Schwarz stops paying
   /// off).
-  double schwarz_reach_fraction = 0.2;
-  /// The solver's rows in the points' spatial order (operator/spatial_order.hpp): each rank then works on a compact
+  double schwarz_reach_fraction = default_schwarz_reach_fraction;
+  /// The solver's rows in the points' spatial order (geometry/spatial_order.hpp): each rank then works on a compact
   /// region (Schwarz blocks factored once, not on every rank that holds a few of their points). Arrays in and out
   /// stay in the caller's order and split; results are the same on every rank count either way.
   bool spatial_order = true;
@@ -124,6 +104,8 @@ class KernelSolver {
   [[nodiscard]] std::optional<NystromSummary> preconditioner_summary() const;
   /// What the Schwarz setup built; nothing when no Schwarz preconditioner was set up.
   [[nodiscard]] std::optional<SchwarzSummary> schwarz_summary() const;
+  /// The coarse space of the two-level preconditioner (its levels: schwarz_summary, preconditioner_summary).
+  [[nodiscard]] std::optional<TwoLevelSummary> two_level_summary() const;
   /// What the cutoff product of the inner solves keeps and the bound on what it drops; nothing without truncation.
   [[nodiscard]] std::optional<CutoffSummary> cutoff_summary() const;
 
@@ -148,7 +130,7 @@ class KernelSolver {
   [[nodiscard]] KernelSolverOptions const& options() const { return options_; }
 
   /// \brief This rank's seconds per phase of everything done since construction (or the last reset()): the
-  /// preconditioner setup, the solves, gradients and predictions (operator/phase_timings.hpp;
+  /// preconditioner setup, the solves, gradients and predictions (core/phase_timings.hpp;
   /// statistics_over_ranks gives the load imbalance).
   [[nodiscard]] PhaseTimings const& phase_timings() const;
   [[nodiscard]] PhaseTimings& phase_timings();

@@ -1,16 +1,17 @@
-// The preconditioned conjugate gradient for any distributed operator (solver/linear_operator.hpp) and any
+// The preconditioned conjugate gradient for any distributed operator (operator/linear_operator.hpp) and any
 // preconditioner (solver/preconditioner.hpp), Dv right-hand sides at once, each column with its own step sizes and
 // its own stopping test; a solver object keeps its workspace across solves. Dot products are reproducible
 // (detail/reproducible_dot.hpp): the iterations and the solution are the same on any number of ranks and threads.
 #pragma once
 
+#include <kernelsolve/core/collective_errors.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/non_finite.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/operator/linear_operator.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/detail/cg_kernels.hpp>
-#include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
@@ -41,14 +42,6 @@ inline std::optional<std::string> invalid_stopping_criteria(StoppingCriteria con
     return std::string("at least one of rtol and atol must be > 0");
   if (criteria.max_iterations < 0) return concatenate("max_iterations must be >= 0, got ", criteria.max_iterations);
   return std::nullopt;
-}
-
-/// Throws Exception on every rank when any rank found a problem (collective; the lowest such rank's message).
-template <class Exception>
-void throw_on_every_rank_if(Communicator const& comm, std::optional<std::string> const& problem_here,
-                            char const* where) {
-  if (auto message = comm.message_of_first_failed_rank(problem_here.has_value(), problem_here.value_or("")))
-    throw Exception(concatenate("kernelsolve::", where, ": ", *message));
 }
 
 /// A preconditioner's apply(residual, out): both of the operator's local rows and the same columns, agreed on by
@@ -134,6 +127,10 @@ class ConjugateGradient {
                          InitialGuess guess, bool verify_true_residual);
   void allocate_workspace(std::size_t columns, bool with_preconditioned_residual);
 
+  /// One solve: its per-column state and its named steps (below).
+  template <class Preconditioner>
+  class Run;
+
   Operator const& op_;
   block_type residual_;                            ///< r = b - A x
   block_type preconditioned_;                      ///< z = M^{-1} r (unused, empty, for the identity)
@@ -211,6 +208,266 @@ void ConjugateGradient<Operator>::allocate_workspace(std::size_t columns, bool w
   ++workspace_allocations_;
 }
 
+namespace detail {
+
+/// The state of one column of a PCG solve between its iterations (its verdicts and residuals are in SolveResult).
+struct CgColumn {
+  double rhs_norm = 0;               ///< ||b_k||
+  double rho = 0;                    ///< r_k . z_k (||r_k||^2 for the identity)
+  bool true_residual_known = false;  ///< relative_residuals[k] is the true residual of x_k as it is now
+  double last_true_residual = -1;    ///< the true residual of the last replacement (stagnation test; none: < 0)
+  /// The residual was just replaced by the true one: restart from p = z (beta = 0). Keeping beta = rho_new / rho_old
+  /// across a residual that jumped by orders of magnitude would leave p dominated by the old direction.
+  bool restart = false;
+};
+
+}  // namespace detail
+
+/// One PCG solve of Dv columns: the columns' state and the steps of the iteration, each a member function.
+template <class Operator>
+template <class Preconditioner>
+class ConjugateGradient<Operator>::Run {
+ public:
+  static constexpr bool identity = is_identity_preconditioner_v<Preconditioner>;
+
+  Run(ConjugateGradient& solver, block_type const& right_hand_sides, block_type const& solution,
+      StoppingCriteria const& criteria, Preconditioner const& preconditioner, bool verify_true_residual)
+      : solver_(solver),
+        op_(solver.op_),
+        space_(solver.op_.space()),
+        b_(right_hand_sides),
+        x_(solution),
+        criteria_(criteria),
+        preconditioner_(preconditioner),
+        verify_true_residual_(verify_true_residual),
+        columns_(static_cast<std::size_t>(right_hand_sides.extent(1))),
+        // z aliases r for the identity: then z = M^{-1} r costs nothing and r . z = r . r.
+        preconditioned_(identity ? solver.residual_ : solver.preconditioned_) {
+    result_.column_iterations.assign(columns_.size(), 0);
+    result_.reasons.assign(columns_.size(), ConvergenceReason::iterating);
+    result_.recursive_residuals.assign(columns_.size(), 0.0);
+    result_.relative_residuals.assign(columns_.size(), 0.0);
+  }
+
+  /// x = 0 and r = b, or r = b - A x for a given x (either way r is the true residual); ||b||; the verdicts of the
+  /// initial residual; z = M^{-1} r, rho = r . z, p = z.
+  void start(InitialGuess guess) {
+    auto& w = solver_;
+    if (guess == InitialGuess::zero) {
+      Kokkos::deep_copy(space_, x_, scalar_type(0));
+      Kokkos::deep_copy(space_, w.residual_, b_);
+    } else {
+      op_.apply(x_, w.operator_direction_);
+      detail::cg_residual(space_, b_, w.operator_direction_, w.residual_);
+    }
+    auto const rhs_norms_squared = dots(b_, b_);
+    for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c].rhs_norm = std::sqrt(rhs_norms_squared[c]);
+    std::vector<double> norms_squared(columns_.size());
+    if (guess == InitialGuess::zero) {
+      for (std::size_t c = 0; c < columns_.size(); ++c) norms_squared[c] = columns_[c].rhs_norm * columns_[c].rhs_norm;
+    } else {
+      norms_squared = dots(w.residual_, w.residual_);
+    }
+    verdicts(norms_squared, true);
+    auto const rho = precondition(norms_squared);
+    for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c].rho = rho[c];
+    Kokkos::deep_copy(space_, w.direction_, preconditioned_);  // p = z
+  }
+
+  /// q = A p; alpha_k = rho_k / (p_k . q_k); x_k += alpha_k p_k; r_k -= alpha_k q_k. A column whose curvature
+  /// p_k . q_k is not positive (or not finite) stops: A is not positive definite (or overflowed).
+  void step(int iteration) {
+    auto& w = solver_;
+    op_.apply(w.direction_, w.operator_direction_);
+    auto const curvatures = dots(w.direction_, w.operator_direction_);
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      w.step_host_(c) = 0;
+      if (!iterating(c)) continue;
+      result_.column_iterations[c] = iteration;
+      if (!std::isfinite(curvatures[c])) {
+        result_.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
+      } else if (curvatures[c] <= 0) {
+        result_.reasons[c] = ConvergenceReason::diverged_breakdown;
+      } else {
+        w.step_host_(c) = static_cast<scalar_type>(columns_[c].rho / curvatures[c]);
+      }
+    }
+    publish_steps();
+    detail::cg_update_solution_and_residual(space_, w.direction_, w.operator_direction_, w.step_, w.active_, x_,
+                                            w.residual_);
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      if (w.step_host_(c) != 0) columns_[c].true_residual_known = false;
+    }
+  }
+
+  /// The stopping test on ||r_k||; then z = M^{-1} r, beta_k = rho_k,new / rho_k (0 after a restart) and
+  /// p_k = z_k + beta_k p_k for the columns still iterating.
+  void next_direction(int iteration) {
+    auto& w = solver_;
+    auto norms_squared = dots(w.residual_, w.residual_);
+    verdicts(norms_squared, false);
+    auto const new_rho = any_iterating() ? precondition(norms_squared) : norms_squared;
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      w.step_host_(c) = 0;
+      if (!iterating(c)) continue;
+      auto& column = columns_[c];
+      w.step_host_(c) = column.restart ? scalar_type(0) : static_cast<scalar_type>(new_rho[c] / column.rho);
+      column.restart = false;
+      column.rho = new_rho[c];
+      if (iteration == criteria_.max_iterations) result_.reasons[c] = ConvergenceReason::diverged_max_iterations;
+    }
+    publish_steps();
+    detail::cg_update_direction(space_, preconditioned_, w.step_, w.active_, w.direction_);
+    result_.iterations = iteration;
+  }
+
+  /// Columns still iterating after max_iterations = 0 end diverged_max_iterations; the columns that stopped without
+  /// a true residual (max_iterations, breakdown, NaN) get b - A x (the converged ones were checked when they stopped).
+  SolveResult finish() {
+    for (auto& reason : result_.reasons) {
+      if (reason == ConvergenceReason::iterating) reason = ConvergenceReason::diverged_max_iterations;
+    }
+    bool const all_known = std::all_of(columns_.begin(), columns_.end(),
+                                       [](detail::CgColumn const& column) { return column.true_residual_known; });
+    if (verify_true_residual_ && !all_known) {
+      auto& w = solver_;
+      op_.apply(x_, w.operator_direction_);
+      detail::cg_residual(space_, b_, w.operator_direction_, w.residual_);
+      auto const true_norms_squared = dots(w.residual_, w.residual_);
+      for (std::size_t c = 0; c < columns_.size(); ++c) {
+        if (!columns_[c].true_residual_known)
+          result_.relative_residuals[c] = relative(c, std::sqrt(true_norms_squared[c]));
+      }
+    } else if (!verify_true_residual_) {
+      result_.relative_residuals = result_.recursive_residuals;
+    }
+    return std::move(result_);
+  }
+
+  [[nodiscard]] bool any_iterating() const {
+    return std::any_of(result_.reasons.begin(), result_.reasons.end(),
+                       [](ConvergenceReason r) { return r == ConvergenceReason::iterating; });
+  }
+  [[nodiscard]] std::vector<double> const& recursive_residuals() const { return result_.recursive_residuals; }
+
+ private:
+  [[nodiscard]] bool iterating(std::size_t c) const { return result_.reasons[c] == ConvergenceReason::iterating; }
+
+  std::vector<double> dots(block_type const& x, block_type const& y) {
+    return detail::reproducible_column_dots(space_, op_.communicator(), x, y, &solver_.reduction_scratch_);
+  }
+
+  [[nodiscard]] double relative(std::size_t c, double norm) const {
+    return columns_[c].rhs_norm > 0 ? norm / columns_[c].rhs_norm : norm;
+  }
+
+  /// The recursive verdict of column c from ||r_c||^2; true when it claims convergence.
+  bool claims_convergence(std::size_t c, double residual_norm_squared) {
+    double const residual_norm = std::sqrt(residual_norm_squared);
+    result_.recursive_residuals[c] = relative(c, residual_norm);
+    result_.reasons[c] = detail::residual_verdict(residual_norm, columns_[c].rhs_norm, criteria_);
+    return is_converged(result_.reasons[c]);
+  }
+
+  /// The verdicts of the iterating columns from ||r||^2: a claim of convergence from a recursive residual is
+  /// checked against the true one (verify_claims) unless the residual is the true one or the caller skips it.
+  void verdicts(std::vector<double>& norms_squared, bool residual_is_true) {
+    std::vector<std::size_t> claims;
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      if (!iterating(c)) continue;
+      if (!claims_convergence(c, norms_squared[c])) continue;
+      if (residual_is_true || !verify_true_residual_) {
+        result_.relative_residuals[c] = result_.recursive_residuals[c];
+        columns_[c].true_residual_known = residual_is_true;
+      } else {
+        claims.push_back(c);
+      }
+    }
+    if (!claims.empty()) verify_claims(claims, norms_squared);
+  }
+
+  /// The columns whose recursive residual claims convergence: their true residual b - A x decides (into q, free
+  /// between iterations). A column that misses goes on from the true residual (a replacement and a restart), or
+  /// ends diverged_stagnation when the true residual stopped improving since its last replacement.
+  void verify_claims(std::vector<std::size_t> const& claims, std::vector<double>& norms_squared) {
+    auto& w = solver_;
+    op_.apply(x_, w.operator_direction_);
+    detail::cg_residual(space_, b_, w.operator_direction_, w.operator_direction_);
+    auto const true_norms_squared = dots(w.operator_direction_, w.operator_direction_);
+    ++result_.true_residual_checks;
+    bool replace_any = false;
+    for (std::size_t c = 0; c < columns_.size(); ++c) w.active_host_(c) = 0;
+    for (std::size_t c : claims) {
+      auto& column = columns_[c];
+      double const true_norm = std::sqrt(true_norms_squared[c]);
+      result_.relative_residuals[c] = relative(c, true_norm);
+      result_.reasons[c] = detail::residual_verdict(true_norm, column.rhs_norm, criteria_);
+      column.true_residual_known = true;
+      if (!iterating(c)) continue;
+      if (detail::stopped_improving(true_norm, column.last_true_residual)) {
+        result_.reasons[c] = ConvergenceReason::diverged_stagnation;
+        continue;
+      }
+      column.last_true_residual = true_norm;
+      column.true_residual_known = false;  // x moves on
+      column.restart = true;
+      norms_squared[c] = true_norms_squared[c];
+      result_.recursive_residuals[c] = result_.relative_residuals[c];
+      w.active_host_(c) = 1;
+      replace_any = true;
+      ++result_.residual_replacements;
+    }
+    if (replace_any) {
+      Kokkos::deep_copy(space_, w.active_, w.active_host_);
+      detail::cg_copy_columns(space_, w.operator_direction_, w.active_, w.residual_);
+    }
+  }
+
+  /// z = M^{-1} r and rho_k = r_k . z_k (||r_k||^2 for the identity); a column whose rho_k is not positive has met
+  /// a preconditioner that is not positive definite.
+  std::vector<double> precondition(std::vector<double> const& norms_squared) {
+    if constexpr (identity) {
+      return norms_squared;
+    } else {
+      auto& w = solver_;
+      {
+        ScopedPhase timed_apply(op_.communicator().timings(), Phase::preconditioner_apply);
+        preconditioner_.apply(w.residual_, w.preconditioned_);
+      }
+      auto rho = dots(w.residual_, w.preconditioned_);
+      for (std::size_t c = 0; c < columns_.size(); ++c) {
+        if (!iterating(c)) continue;
+        if (!std::isfinite(rho[c])) {
+          result_.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
+        } else if (rho[c] <= 0) {
+          result_.reasons[c] = ConvergenceReason::diverged_breakdown;
+        }
+      }
+      return rho;
+    }
+  }
+
+  /// The step sizes of step_host_ and which columns iterate, to the device.
+  void publish_steps() {
+    auto& w = solver_;
+    for (std::size_t c = 0; c < columns_.size(); ++c) w.active_host_(c) = iterating(c) ? 1 : 0;
+    Kokkos::deep_copy(space_, w.active_, w.active_host_);
+    Kokkos::deep_copy(space_, w.step_, w.step_host_);
+  }
+
+  ConjugateGradient& solver_;  ///< its workspace
+  Operator const& op_;
+  typename Operator::execution_space space_;  ///< a copy: space() may return by value
+  block_type const& b_;
+  block_type const& x_;
+  StoppingCriteria const& criteria_;
+  Preconditioner const& preconditioner_;
+  bool verify_true_residual_;
+  std::vector<detail::CgColumn> columns_;
+  block_type const& preconditioned_;
+  SolveResult result_;
+};
+
 template <class Operator>
 template <class Preconditioner>
 SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand_sides, block_type const& solution,
@@ -220,200 +477,21 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
   static_assert(is_preconditioner_for<Preconditioner, Operator>::value,
                 "ConjugateGradient::solve: the preconditioner must provide apply(block_type const& residual, "
                 "block_type const& out) const (see solver/preconditioner.hpp)");
-  constexpr bool identity = is_identity_preconditioner_v<Preconditioner>;
-  (void)preconditioner;  // not called for the identity
   detail::ProfilingRegion region("kernelsolve::cg::solve");
-  auto const& comm = op_.communicator();
   // The solver's own work; the operator's products and gathers, the collectives and M^{-1} count in their phases.
-  ScopedPhase timed(comm.timings(), Phase::vector_updates);
-  auto const& space = op_.space();
+  ScopedPhase timed(op_.communicator().timings(), Phase::vector_updates);
   detail::check_solve_arguments(op_, right_hand_sides, solution, criteria, guess, "cg");
-  auto const column_count = static_cast<std::size_t>(right_hand_sides.extent(1));
-  allocate_workspace(column_count, !identity);
-  // z aliases r for the identity: then z = M^{-1} r costs nothing and r . z = r . r.
-  block_type const& preconditioned = identity ? residual_ : preconditioned_;
-  auto const dots = [&](block_type const& x, block_type const& y) {
-    return detail::reproducible_column_dots(space, comm, x, y, &reduction_scratch_);
-  };
-  auto const is_iterating = [](ConvergenceReason r) { return r == ConvergenceReason::iterating; };
-
-  SolveResult result;
-  result.column_iterations.assign(column_count, 0);
-  result.reasons.assign(column_count, ConvergenceReason::iterating);
-  result.recursive_residuals.assign(column_count, 0.0);
-  result.relative_residuals.assign(column_count, 0.0);
-  // Whether relative_residuals(c) is the true residual of x(:, c) as it is now; the last true residual checked.
-  std::vector<bool> true_residual_known(column_count, false);
-  std::vector<double> last_true_residual(column_count, -1.0);
-  // Columns whose residual was just replaced: they restart from p = z (beta = 0). Keeping beta = rho_new / rho_old
-  // across a residual that jumped by orders of magnitude would leave p dominated by the old direction.
-  std::vector<bool> restart(column_count, false);
-
-  // x = 0 and r = b, or r = b - A x for a given x: either way r is the true residual here.
-  if (guess == InitialGuess::zero) {
-    Kokkos::deep_copy(space, solution, scalar_type(0));
-    Kokkos::deep_copy(space, residual_, right_hand_sides);
-  } else {
-    op_.apply(solution, operator_direction_);
-    detail::cg_residual(space, right_hand_sides, operator_direction_, residual_);
+  allocate_workspace(static_cast<std::size_t>(right_hand_sides.extent(1)),
+                     !is_identity_preconditioner_v<Preconditioner>);
+  Run<Preconditioner> run(*this, right_hand_sides, solution, criteria, preconditioner, verify_true_residual);
+  run.start(guess);
+  if (monitor) monitor->on_iteration(0, run.recursive_residuals());
+  for (int iteration = 1; iteration <= criteria.max_iterations && run.any_iterating(); ++iteration) {
+    run.step(iteration);
+    run.next_direction(iteration);
+    if (monitor) monitor->on_iteration(iteration, run.recursive_residuals());
   }
-  std::vector<double> rhs_norms = dots(right_hand_sides, right_hand_sides);
-  for (auto& norm : rhs_norms) norm = std::sqrt(norm);
-  std::vector<double> residual_norms_squared(column_count);
-  if (guess == InitialGuess::zero) {
-    for (std::size_t c = 0; c < column_count; ++c) residual_norms_squared[c] = rhs_norms[c] * rhs_norms[c];
-  } else {
-    residual_norms_squared = dots(residual_, residual_);
-  }
-  auto const relative = [&](std::size_t c, double norm) { return rhs_norms[c] > 0 ? norm / rhs_norms[c] : norm; };
-
-  // The recursive verdict of column c from ||r_c||^2; true when it claims convergence.
-  auto const check_column = [&](std::size_t c, double residual_norm_squared) {
-    double const residual_norm = std::sqrt(residual_norm_squared);
-    result.recursive_residuals[c] = relative(c, residual_norm);
-    result.reasons[c] = detail::residual_verdict(residual_norm, rhs_norms[c], criteria);
-    return is_converged(result.reasons[c]);
-  };
-  // The columns whose recursive residual claims convergence: their true residual b - A x decides (into q, free
-  // between iterations). A column that misses goes on from the true residual, or stagnates.
-  auto const verify_claims = [&](std::vector<std::size_t> const& claims, std::vector<double>& norms_squared) {
-    op_.apply(solution, operator_direction_);
-    detail::cg_residual(space, right_hand_sides, operator_direction_, operator_direction_);
-    auto const true_norms_squared = dots(operator_direction_, operator_direction_);
-    ++result.true_residual_checks;
-    bool replace_any = false;
-    for (std::size_t c = 0; c < column_count; ++c) active_host_(c) = 0;
-    for (std::size_t c : claims) {
-      double const true_norm = std::sqrt(true_norms_squared[c]);
-      result.relative_residuals[c] = relative(c, true_norm);
-      result.reasons[c] = detail::residual_verdict(true_norm, rhs_norms[c], criteria);
-      true_residual_known[c] = true;
-      if (!is_iterating(result.reasons[c])) continue;
-      if (detail::stopped_improving(true_norm, last_true_residual[c])) {
-        result.reasons[c] = ConvergenceReason::diverged_stagnation;
-        continue;
-      }
-      last_true_residual[c] = true_norm;
-      true_residual_known[c] = false;  // x moves on
-      restart[c] = true;
-      norms_squared[c] = true_norms_squared[c];
-      result.recursive_residuals[c] = result.relative_residuals[c];
-      active_host_(c) = 1;
-      replace_any = true;
-      ++result.residual_replacements;
-    }
-    if (replace_any) {
-      Kokkos::deep_copy(space, active_, active_host_);
-      detail::cg_copy_columns(space, operator_direction_, active_, residual_);
-    }
-  };
-  auto const verdicts = [&](std::vector<double>& norms_squared, bool residual_is_true) {
-    std::vector<std::size_t> claims;
-    for (std::size_t c = 0; c < column_count; ++c) {
-      if (!is_iterating(result.reasons[c])) continue;
-      if (!check_column(c, norms_squared[c])) continue;
-      if (residual_is_true || !verify_true_residual) {
-        result.relative_residuals[c] = result.recursive_residuals[c];
-        true_residual_known[c] = residual_is_true;
-      } else {
-        claims.push_back(c);
-      }
-    }
-    if (!claims.empty()) verify_claims(claims, norms_squared);
-  };
-  auto const any_active = [&] { return std::any_of(result.reasons.begin(), result.reasons.end(), is_iterating); };
-  auto const publish_steps = [&] {
-    for (std::size_t c = 0; c < column_count; ++c) active_host_(c) = is_iterating(result.reasons[c]) ? 1 : 0;
-    Kokkos::deep_copy(space, active_, active_host_);
-    Kokkos::deep_copy(space, step_, step_host_);
-  };
-  // z = M^{-1} r and rho_k = r_k . z_k (with rho_k = ||r_k||^2 for the identity); a column whose rho_k is not
-  // positive has met a preconditioner that is not positive definite.
-  auto const precondition = [&](std::vector<double> const& norms_squared) {
-    if constexpr (identity) {
-      return norms_squared;
-    } else {
-      {
-        ScopedPhase timed_apply(comm.timings(), Phase::preconditioner_apply);
-        preconditioner.apply(residual_, preconditioned_);
-      }
-      auto rho = dots(residual_, preconditioned_);
-      for (std::size_t c = 0; c < column_count; ++c) {
-        if (!is_iterating(result.reasons[c])) continue;
-        if (!std::isfinite(rho[c])) {
-          result.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
-        } else if (rho[c] <= 0) {
-          result.reasons[c] = ConvergenceReason::diverged_breakdown;
-        }
-      }
-      return rho;
-    }
-  };
-
-  verdicts(residual_norms_squared, true);
-  if (monitor) monitor->on_iteration(0, result.recursive_residuals);
-  std::vector<double> rho = precondition(residual_norms_squared);
-  Kokkos::deep_copy(space, direction_, preconditioned);  // p = z
-
-  for (int iteration = 1; iteration <= criteria.max_iterations && any_active(); ++iteration) {
-    // q = A p;  alpha_k = rho_k / (p_k . q_k)
-    op_.apply(direction_, operator_direction_);
-    auto const curvatures = dots(direction_, operator_direction_);
-    for (std::size_t c = 0; c < column_count; ++c) {
-      step_host_(c) = 0;
-      if (!is_iterating(result.reasons[c])) continue;
-      result.column_iterations[c] = iteration;
-      if (!std::isfinite(curvatures[c])) {
-        result.reasons[c] = ConvergenceReason::diverged_nan_or_inf;
-      } else if (curvatures[c] <= 0) {
-        result.reasons[c] = ConvergenceReason::diverged_breakdown;
-      } else {
-        step_host_(c) = static_cast<scalar_type>(rho[c] / curvatures[c]);
-      }
-    }
-    publish_steps();
-    // x_k += alpha_k p_k;  r_k -= alpha_k q_k
-    detail::cg_update_solution_and_residual(space, direction_, operator_direction_, step_, active_, solution,
-                                            residual_);
-    for (std::size_t c = 0; c < column_count; ++c) {
-      if (step_host_(c) != 0) true_residual_known[c] = false;
-    }
-
-    // ||r_k||: the stopping test; then z = M^{-1} r, beta_k = rho_k,new / rho_k;  p_k = z_k + beta_k p_k
-    auto new_norms_squared = dots(residual_, residual_);
-    verdicts(new_norms_squared, false);
-    auto const new_rho = any_active() ? precondition(new_norms_squared) : new_norms_squared;
-    for (std::size_t c = 0; c < column_count; ++c) {
-      step_host_(c) = 0;
-      if (!is_iterating(result.reasons[c])) continue;
-      step_host_(c) = restart[c] ? scalar_type(0) : static_cast<scalar_type>(new_rho[c] / rho[c]);
-      restart[c] = false;
-      rho[c] = new_rho[c];
-      if (iteration == criteria.max_iterations) result.reasons[c] = ConvergenceReason::diverged_max_iterations;
-    }
-    publish_steps();
-    detail::cg_update_direction(space, preconditioned, step_, active_, direction_);
-    result.iterations = iteration;
-    if (monitor) monitor->on_iteration(iteration, result.recursive_residuals);
-  }
-  for (auto& reason : result.reasons) {
-    if (is_iterating(reason)) reason = ConvergenceReason::diverged_max_iterations;  // max_it = 0
-  }
-
-  // The true residual b - A x of the columns that stopped without it (max_iterations, breakdown, NaN); the
-  // converged ones were checked when they stopped.
-  bool const all_known = std::all_of(true_residual_known.begin(), true_residual_known.end(), [](bool k) { return k; });
-  if (verify_true_residual && !all_known) {
-    op_.apply(solution, operator_direction_);
-    detail::cg_residual(space, right_hand_sides, operator_direction_, residual_);
-    auto const true_norms_squared = dots(residual_, residual_);
-    for (std::size_t c = 0; c < column_count; ++c) {
-      if (!true_residual_known[c]) result.relative_residuals[c] = relative(c, std::sqrt(true_norms_squared[c]));
-    }
-  } else if (!verify_true_residual) {
-    result.relative_residuals = result.recursive_residuals;
-  }
-  return result;
+  return run.finish();
 }
 
 /// \brief Solves A X = B by conjugate gradients from X = 0 (collective); see ConjugateGradient::solve.

@@ -2,14 +2,15 @@
 // the correction solved by preconditioned CG in the inner (low) precision, reusing one inner workspace throughout.
 #pragma once
 
+#include <kernelsolve/core/collective_errors.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/operator/linear_operator.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/convergence.hpp>
 #include <kernelsolve/solver/detail/cg_kernels.hpp>
 #include <kernelsolve/solver/detail/refinement_kernels.hpp>
-#include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/refinement_options.hpp>

@@ -3,6 +3,7 @@
 // matrix-free in blocks with rejection sampling (Epperly, Tropp, Webber 2024), and applied by the Woodbury identity.
 #pragma once
 
+#include <kernelsolve/core/collective_errors.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/reproducible_gram.hpp>
@@ -75,6 +76,22 @@ class NystromPreconditioner {
   }
 
  private:
+  /// The setup's stages (the constructor runs them in this order).
+  /// Why the factor stops growing before this round, or nothing: its capacity, the automatic trace test, noise.
+  std::optional<std::string> stop_reason(NystromOptions const& options, std::int64_t rank, std::int64_t capacity,
+                                         std::string const& cap_reason, double trace, double trace_tolerance,
+                                         double noise_floor, int empty_rounds) const;
+  /// One round of RPCholesky: `block` candidates drawn from diag(K - F F^T) (the same on every rank), their residual
+  /// columns, those accepted appended to `factor` (columns rank, rank + 1, ...) with `diagonal` updated. Returns how
+  /// many were accepted.
+  int round(factor_type const& factor, std::int64_t rank, int block, std::vector<double> const& cumulative,
+            Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> const& all_diagonal,
+            Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> const& diagonal, double noise_floor,
+            std::mt19937_64& generator);
+  /// The shift (alpha, or without a ridge the mean residual diagonal above the factor's rounding noise) and the
+  /// Cholesky factor of the core shift I + F^T F, summed reproducibly, on every rank.
+  void factor_core(double noise_floor);
+
   Operator const* op_;
   factor_type factor_;
   std::vector<double> core_;  ///< Cholesky factor of shift I + F^T F, k x k column-major, on every rank
@@ -193,6 +210,25 @@ inline std::vector<int> accept_candidates(std::vector<double> block, int b, std:
 
 }  // namespace detail
 
+namespace detail {
+
+/// The most columns F may get: the given rank, or the automatic cap (N, auto_max_rank, what fits the memory budget),
+/// and why.
+template <class BytesForRank>
+std::pair<std::int64_t, std::string> nystrom_capacity(NystromOptions const& options, std::int64_t points,
+                                                      std::int64_t most_local_rows,
+                                                      BytesForRank const& bytes_for_rank) {
+  std::int64_t capacity = options.rank.value_or(std::min(points, options.auto_max_rank));
+  std::string reason = options.rank ? "given" : capacity == points ? "N, every point" : "auto_max_rank";
+  while (!options.rank && capacity > 1 && bytes_for_rank(capacity, most_local_rows) > options.memory_budget_bytes) {
+    capacity = static_cast<std::int64_t>(static_cast<double>(capacity) * 0.95);
+    reason = "the memory budget";
+  }
+  return {capacity, reason};
+}
+
+}  // namespace detail
+
 template <class Operator>
 NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, NystromOptions const& options,
                                                        NystromRoundMonitor const& on_round)
@@ -205,7 +241,6 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   auto const& space = op.space();
   std::int64_t const points = op.global_rows();
   std::int64_t const local_rows = op.local_rows();
-  std::int64_t const first_row = op.first_row();
   std::int64_t const most_local_rows = comm.max_over_ranks(local_rows);
   detail::throw_on_every_rank_if<InvalidArgument>(
       comm,
@@ -213,13 +248,7 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
                                                    bytes_for_rank(options.rank.value_or(0), most_local_rows)),
       "NystromPreconditioner");
 
-  // The most columns F may get: the given rank, or the automatic cap (N, auto_max_rank, the memory budget).
-  std::int64_t capacity = options.rank.value_or(std::min(points, options.auto_max_rank));
-  std::string cap_reason = options.rank ? "given" : capacity == points ? "N, every point" : "auto_max_rank";
-  while (!options.rank && capacity > 1 && bytes_for_rank(capacity, most_local_rows) > options.memory_budget_bytes) {
-    capacity = static_cast<std::int64_t>(static_cast<double>(capacity) * 0.95);
-    cap_reason = "the memory budget";
-  }
+  auto const [capacity, cap_reason] = detail::nystrom_capacity(options, points, most_local_rows, &bytes_for_rank);
   summary_.automatic = !options.rank.has_value();
 
   factor_type factor(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::factor_capacity"),
@@ -236,12 +265,11 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   double const trace_tolerance = op.ridge() > 0 ? options.auto_trace_factor * static_cast<double>(op.ridge())
                                                 : options.auto_relative_trace * kernel_at_zero * points;
 
+  // Rounds until a stop reason: each gathers diag(K - F F^T), draws, evaluates and accepts a block of pivots.
   std::mt19937_64 generator(options.seed);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<double> cumulative(static_cast<std::size_t>(points));
   std::int64_t rank = 0;
   int empty_rounds = 0;
-  auto const local_points = op.local_points();
   while (true) {
     op.allgather_rows(diagonal, all_diagonal);
     double trace = 0;
@@ -250,77 +278,15 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
     summary_.residual_trace = trace;
     summary_.rank = rank;
     if (summary_.rounds > 0 && on_round) on_round(summary_);
-    if (rank >= capacity) {
-      summary_.rank_reason = options.rank ? "given" : "the largest rank allowed (" + cap_reason + ")";
+    if (auto reason =
+            stop_reason(options, rank, capacity, cap_reason, trace, trace_tolerance, noise_floor, empty_rounds)) {
+      summary_.rank_reason = std::move(*reason);
       break;
     }
-    if (!options.rank && trace <= trace_tolerance) {
-      summary_.rank_reason = op.ridge() > 0
-                                 ? detail::concatenate("tr(K - F F^T) <= ", options.auto_trace_factor, " alpha")
-                                 : detail::concatenate("tr(K - F F^T) <= ", options.auto_relative_trace, " tr(K)");
-      break;
-    }
-    if (trace <= noise_floor * static_cast<double>(points) || empty_rounds >= 3) {
-      summary_.rank_reason = "the residual K - F F^T is rounding noise";
-      break;
-    }
-
-    // b candidates drawn from diag(K - F F^T), the same on every rank
     int const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
-    std::vector<std::int64_t> candidates(static_cast<std::size_t>(block));
-    std::vector<double> start_diagonal(static_cast<std::size_t>(block));
-    for (int t = 0; t < block; ++t) {
-      double const target = uniform(generator) * trace;
-      auto const found = std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
-      std::int64_t pivot = std::min<std::int64_t>(found, points - 1);
-      while (pivot > 0 && all_diagonal(pivot, 0) <= 0) --pivot;  // target rounded up to the last entries
-      candidates[static_cast<std::size_t>(t)] = pivot;
-      start_diagonal[static_cast<std::size_t>(t)] = all_diagonal(pivot, 0);
-    }
-    Kokkos::View<std::int64_t*, memory_space> device_candidates("kernelsolve::nystrom::candidates", block);
-    Kokkos::deep_copy(space, device_candidates,
-                      Kokkos::View<std::int64_t*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
-                          candidates.data(), candidates.size()));
-
-    // The candidates' rows of F, on every rank: b x rank
-    auto const candidate_factor_host =
-        detail::candidate_rows_on_every_rank(space, comm, factor, static_cast<int>(rank), device_candidates, first_row);
-    auto const candidate_factor = detail::column_major_copy<memory_space>(
-        space, "kernelsolve::nystrom::candidate_factor", candidate_factor_host, block, rank);
-
-    // G = (K - F F^T)(:, candidates) on this rank's rows, and its candidate rows on every rank (b x b)
-    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> residual_columns(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::residual_columns"), local_rows, block);
-    detail::rpcholesky_residual_columns(space, op.kernel(), local_points, op.points(), device_candidates, factor,
-                                        static_cast<int>(rank), candidate_factor, residual_columns);
-    auto const candidate_block_host =
-        detail::candidate_rows_on_every_rank(space, comm, residual_columns, block, device_candidates, first_row);
-
-    std::vector<double> lower;
-    auto const accepted =
-        detail::accept_candidates(candidate_block_host, block, start_diagonal, noise_floor, generator, lower);
-    ++summary_.rounds;
-    summary_.candidates += block;
-    if (accepted.empty()) {
-      ++empty_rounds;
-      continue;
-    }
-    empty_rounds = 0;
-    auto const count = static_cast<int>(accepted.size());
-    Kokkos::View<int*, memory_space> device_accepted("kernelsolve::nystrom::accepted", count);
-    Kokkos::deep_copy(space, device_accepted,
-                      Kokkos::View<int const*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
-                          accepted.data(), accepted.size()));
-    Kokkos::View<double**, Kokkos::LayoutRight, memory_space> device_lower("kernelsolve::nystrom::lower", count, count);
-    Kokkos::deep_copy(
-        space, device_lower,
-        Kokkos::View<double const**, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
-            lower.data(), count, count));
-    detail::rpcholesky_append_columns(space, residual_columns, device_accepted, device_lower, factor,
-                                      static_cast<int>(rank), Kokkos::subview(diagonal, Kokkos::ALL, 0));
-    for (int t : accepted) pivots_.push_back(candidates[static_cast<std::size_t>(t)]);
-    rank += count;
-    space.fence();  // the host buffers above are released after this
+    int const accepted = round(factor, rank, block, cumulative, all_diagonal, diagonal, noise_floor, generator);
+    empty_rounds = accepted == 0 ? empty_rounds + 1 : 0;
+    rank += accepted;
   }
 
   // F with exactly k columns
@@ -331,25 +297,114 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
         factor_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::factor"), local_rows, rank);
     Kokkos::deep_copy(space, factor_, Kokkos::subview(factor, Kokkos::ALL, Kokkos::make_pair(std::int64_t(0), rank)));
   }
+  factor_core(noise_floor);
+  summary_.factor_bytes = bytes_for_rank(rank, most_local_rows);
+  summary_.setup_seconds = timer.seconds();
+}
 
-  // core = shift I + F^T F, summed reproducibly, factored on every rank
+template <class Operator>
+std::optional<std::string> NystromPreconditioner<Operator>::stop_reason(NystromOptions const& options,
+                                                                        std::int64_t rank, std::int64_t capacity,
+                                                                        std::string const& cap_reason, double trace,
+                                                                        double trace_tolerance, double noise_floor,
+                                                                        int empty_rounds) const {
+  if (rank >= capacity) return options.rank ? "given" : "the largest rank allowed (" + cap_reason + ")";
+  if (!options.rank && trace <= trace_tolerance) {
+    return op_->ridge() > 0 ? detail::concatenate("tr(K - F F^T) <= ", options.auto_trace_factor, " alpha")
+                            : detail::concatenate("tr(K - F F^T) <= ", options.auto_relative_trace, " tr(K)");
+  }
+  if (trace <= noise_floor * static_cast<double>(op_->global_rows()) || empty_rounds >= 3)
+    return std::string("the residual K - F F^T is rounding noise");
+  return std::nullopt;
+}
+
+template <class Operator>
+int NystromPreconditioner<Operator>::round(
+    factor_type const& factor, std::int64_t rank, int block, std::vector<double> const& cumulative,
+    Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> const& all_diagonal,
+    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> const& diagonal, double noise_floor,
+    std::mt19937_64& generator) {
+  auto const& op = *op_;
+  auto const& comm = op.communicator();
+  auto const& space = op.space();
+  std::int64_t const points = op.global_rows();
+  double const trace = cumulative.back();
+
+  // b candidates drawn from diag(K - F F^T), the same on every rank
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<std::int64_t> candidates(static_cast<std::size_t>(block));
+  std::vector<double> start_diagonal(static_cast<std::size_t>(block));
+  for (int t = 0; t < block; ++t) {
+    double const target = uniform(generator) * trace;
+    auto const found = std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
+    std::int64_t pivot = std::min<std::int64_t>(found, points - 1);
+    while (pivot > 0 && all_diagonal(pivot, 0) <= 0) --pivot;  // target rounded up to the last entries
+    candidates[static_cast<std::size_t>(t)] = pivot;
+    start_diagonal[static_cast<std::size_t>(t)] = all_diagonal(pivot, 0);
+  }
+  Kokkos::View<std::int64_t*, memory_space> device_candidates("kernelsolve::nystrom::candidates", block);
+  Kokkos::deep_copy(space, device_candidates,
+                    Kokkos::View<std::int64_t*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+                        candidates.data(), candidates.size()));
+
+  // The candidates' rows of F, on every rank: b x rank
+  auto const candidate_factor_host = detail::candidate_rows_on_every_rank(space, comm, factor, static_cast<int>(rank),
+                                                                          device_candidates, op.first_row());
+  auto const candidate_factor = detail::column_major_copy<memory_space>(space, "kernelsolve::nystrom::candidate_factor",
+                                                                        candidate_factor_host, block, rank);
+
+  // G = (K - F F^T)(:, candidates) on this rank's rows, and its candidate rows on every rank (b x b)
+  Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> residual_columns(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::nystrom::residual_columns"), op.local_rows(),
+      block);
+  detail::rpcholesky_residual_columns(space, op.kernel(), op.local_points(), op.points(), device_candidates, factor,
+                                      static_cast<int>(rank), candidate_factor, residual_columns);
+  auto const candidate_block_host =
+      detail::candidate_rows_on_every_rank(space, comm, residual_columns, block, device_candidates, op.first_row());
+
+  // Accept each candidate with probability (its residual now) / (its residual at the draw): exact RPCholesky
+  std::vector<double> lower;
+  auto const accepted =
+      detail::accept_candidates(candidate_block_host, block, start_diagonal, noise_floor, generator, lower);
+  ++summary_.rounds;
+  summary_.candidates += block;
+  if (accepted.empty()) return 0;
+  auto const count = static_cast<int>(accepted.size());
+  Kokkos::View<int*, memory_space> device_accepted("kernelsolve::nystrom::accepted", count);
+  Kokkos::deep_copy(space, device_accepted,
+                    Kokkos::View<int const*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+                        accepted.data(), accepted.size()));
+  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> device_lower("kernelsolve::nystrom::lower", count, count);
+  Kokkos::deep_copy(
+      space, device_lower,
+      Kokkos::View<double const**, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+          lower.data(), count, count));
+  detail::rpcholesky_append_columns(space, residual_columns, device_accepted, device_lower, factor,
+                                    static_cast<int>(rank), Kokkos::subview(diagonal, Kokkos::ALL, 0));
+  for (int t : accepted) pivots_.push_back(candidates[static_cast<std::size_t>(t)]);
+  space.fence();  // the host buffers above are released after this
+  return count;
+}
+
+template <class Operator>
+void NystromPreconditioner<Operator>::factor_core(double noise_floor) {
+  auto const& op = *op_;
+  auto const rank = static_cast<std::int64_t>(factor_.extent(1));
+  auto const points = static_cast<double>(op.global_rows());
   // Without a ridge the shift is the mean residual diagonal, but at least the size of the factor's rounding noise
   // (sqrt(N) entries of 16 eps k(0) per row): a shift at the noise level of K - F F^T made M^{-1} K indefinite in
   // floating point once the factor captured K to rounding (full rank on small N: breakdowns, or thousands of
   // iterations where plain CG takes 250; docs/design/nystrom.md).
   summary_.shift = op.ridge() > 0 ? static_cast<double>(op.ridge())
-                                  : std::max(summary_.residual_trace / static_cast<double>(points),
-                                             noise_floor * std::sqrt(static_cast<double>(points)));
-  core_ = detail::reproducible_gram(space, comm, factor_);
+                                  : std::max(summary_.residual_trace / points, noise_floor * std::sqrt(points));
+  core_ = detail::reproducible_gram(op.space(), op.communicator(), factor_);
   for (std::int64_t j = 0; j < rank; ++j) core_[static_cast<std::size_t>(j * rank + j)] += summary_.shift;
   int const info = detail::cholesky_factor_in_place(core_, static_cast<int>(rank));
   if (info != 0) {
     detail::throw_error<InvalidArgument>("NystromPreconditioner", "the core shift I + F^T F (shift ", summary_.shift,
                                          ") is not positive definite in floating point at order ", info);
   }
-  space.fence();
-  summary_.factor_bytes = bytes_for_rank(rank, most_local_rows);
-  summary_.setup_seconds = timer.seconds();
+  op.space().fence();
 }
 
 template <class Operator>

@@ -2,7 +2,7 @@
 // blocks of this rank's rows), and the identity, the default that makes it plain CG.
 #pragma once
 
-#include <kernelsolve/solver/linear_operator.hpp>
+#include <kernelsolve/operator/linear_operator.hpp>
 
 #include <Kokkos_Core.hpp>
 

@@ -22,4 +22,12 @@ struct RefinementOptions {
   double remaining_reduction_margin = 0.1;
 };
 
+/// \brief The options for refinement around truncated inner solves (a cutoff product inside, the full or
+/// truncate_below_rounding product outside): inner solves in float64 go to truncated_inner_relative_tolerance, as
+/// they can; float32 ones keep inner_relative_tolerance, the most their products allow.
+inline RefinementOptions truncated_refinement(RefinementOptions options, bool float64_inner_solves) {
+  if (float64_inner_solves) options.inner_relative_tolerance = options.truncated_inner_relative_tolerance;
+  return options;
+}
+
 }  // namespace kernelsolve

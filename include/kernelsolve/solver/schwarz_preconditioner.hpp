@@ -1,18 +1,19 @@
 // The overlapping additive Schwarz preconditioner of a distributed kernel operator: M^{-1} = sum_c R_c^T A_c^{-1} R_c
-// over spatial cells grown into overlapping blocks (solver/overlapping_cells.hpp), A_c = K(block_c, block_c) + alpha I
-// factored once by LAPACK and kept in the operator's precision; the preconditioner for narrow kernels, whose spectrum
+// over spatial cells grown into overlapping blocks (geometry/overlapping_cells.hpp), A_c = K(block_c, block_c) + alpha
+// I factored once by LAPACK and kept in the operator's precision; the preconditioner for narrow kernels, whose spectrum
 // a low-rank factor cannot capture.
 #pragma once
 
+#include <kernelsolve/core/collective_errors.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/error.hpp>
+#include <kernelsolve/geometry/overlapping_cells.hpp>
 #include <kernelsolve/kernels/kernel_reach.hpp>
 #include <kernelsolve/operator/kernel_operator.hpp>
-#include <kernelsolve/operator/phase_timings.hpp>
 #include <kernelsolve/solver/cg.hpp>
 #include <kernelsolve/solver/detail/block_cholesky_solve.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
-#include <kernelsolve/solver/overlapping_cells.hpp>
 #include <kernelsolve/solver/schwarz_options.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -26,6 +27,22 @@
 #include <vector>
 
 namespace kernelsolve {
+
+namespace detail {
+
+/// Where a rank's Schwarz blocks live, built on the host: the local cells' blocks of global rows one after another,
+/// where each block's factor starts, and for each local row the (local cell, position) entries of the blocks that
+/// hold it.
+struct SchwarzLayout {
+  std::vector<std::int64_t> block_offsets{0};   ///< local cells + 1, into block_points
+  std::vector<std::int64_t> block_points;       ///< the global rows of the local blocks
+  std::vector<std::int64_t> factor_offsets{0};  ///< local cells + 1, into the factors
+  std::vector<std::int64_t> row_offsets;        ///< local rows + 1, into row_cells / row_positions
+  std::vector<std::int64_t> row_cells;
+  std::vector<std::int64_t> row_positions;
+};
+
+}  // namespace detail
 
 /// \brief M^{-1} = sum_c R_c^T (K_cc + shift I)^{-1} R_c for the kernel matrix K of a DistributedOperator, R_c the
 /// restriction to the points of block c: a symmetric positive definite preconditioner for ConjugateGradient.
@@ -68,6 +85,20 @@ class SchwarzPreconditioner {
 
  private:
   using index_view = Kokkos::View<std::int64_t*, memory_space>;
+  using host_points_type =
+      decltype(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), std::declval<Operator const&>().points()));
+
+  /// The setup's stages (the constructor runs them in this order), on the host until upload.
+  /// The overlapping cells of all points (the same on every rank) and their sizes in the summary.
+  void build_cells(SchwarzOptions const& options, host_points_type const& host_points);
+  /// This rank's cells (those whose block holds one of its rows), their blocks and factor offsets, and each local
+  /// row's (cell, position) entries; the memory budget checked on every rank.
+  void select_local_blocks(SchwarzOptions const& options, detail::SchwarzLayout& layout);
+  /// A_c = K(block, block) + shift I factored, one block after another, into factors_ (and the summary's shift).
+  void factor_blocks(host_points_type const& host_points, detail::SchwarzLayout const& layout, double at_zero);
+  /// The layout's indices to the device.
+  void upload(detail::SchwarzLayout const& layout);
+
   Operator const* op_;
   OverlappingCells cells_;
   std::vector<std::int64_t> local_cells_;
@@ -162,17 +193,24 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
   Kokkos::Timer timer;
   auto const& comm = op.communicator();
   ScopedPhase timed(comm.timings(), Phase::preconditioner_setup);
-  auto const& kernel = op.kernel();
-  double const at_zero = static_cast<double>(kernel(scalar_type(0)));
+  double const at_zero = static_cast<double>(op.kernel()(scalar_type(0)));
   auto problem = detail::invalid_schwarz_options(options);
   if (!problem && !(at_zero > 0))
     problem = detail::concatenate("the kernel must have k(0) > 0 (a positive definite kernel), got ", at_zero);
   detail::throw_on_every_rank_if<InvalidArgument>(comm, problem, "SchwarzPreconditioner");
 
-  // The cells, from all points (the same on every rank).
-  int const dimension = op.dimension();
   auto const host_points = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), op.points());
-  summary_.overlap = detail::schwarz_overlap(kernel, options);
+  build_cells(options, host_points);
+  detail::SchwarzLayout layout;
+  select_local_blocks(options, layout);
+  factor_blocks(host_points, layout, at_zero);
+  upload(layout);
+  summary_.setup_seconds = timer.seconds();
+}
+
+template <class Operator>
+void SchwarzPreconditioner<Operator>::build_cells(SchwarzOptions const& options, host_points_type const& host_points) {
+  summary_.overlap = detail::schwarz_overlap(op_->kernel(), options);
   summary_.overlap_reason = options.overlap
                                 ? std::string("given")
                                 : detail::concatenate("k(overlap) = ", options.overlap_kernel_fraction, " k(0)");
@@ -185,25 +223,28 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
     summary_.mean_block_points += static_cast<double>(cells_.block_size(c)) / static_cast<double>(cells_.cells());
     summary_.max_block_points = std::max(summary_.max_block_points, cells_.block_size(c));
   }
+}
 
-  // This rank's cells: those whose block holds one of its rows; and each row's (cell, position) entries.
-  std::int64_t const first_row = op.first_row();
-  std::int64_t const local_rows = op.local_rows();
+template <class Operator>
+void SchwarzPreconditioner<Operator>::select_local_blocks(SchwarzOptions const& options,
+                                                          detail::SchwarzLayout& layout) {
+  auto const& comm = op_->communicator();
+  std::int64_t const first_row = op_->first_row();
+  std::int64_t const local_rows = op_->local_rows();
   auto const is_local = [&](std::int64_t row) { return row >= first_row && row < first_row + local_rows; };
-  std::vector<std::int64_t> host_block_offsets{0}, host_block_points, host_factor_offsets{0};
   for (std::int64_t c = 0; c < cells_.cells(); ++c) {
     auto const begin = cells_.block_points.begin() + cells_.block_offsets[static_cast<std::size_t>(c)];
     auto const end = cells_.block_points.begin() + cells_.block_offsets[static_cast<std::size_t>(c) + 1];
     if (std::none_of(begin, end, is_local)) continue;
     local_cells_.push_back(c);
-    host_block_points.insert(host_block_points.end(), begin, end);
-    host_block_offsets.push_back(static_cast<std::int64_t>(host_block_points.size()));
+    layout.block_points.insert(layout.block_points.end(), begin, end);
+    layout.block_offsets.push_back(static_cast<std::int64_t>(layout.block_points.size()));
     auto const b = static_cast<std::int64_t>(end - begin);
-    host_factor_offsets.push_back(host_factor_offsets.back() + b * b);
+    layout.factor_offsets.push_back(layout.factor_offsets.back() + b * b);
   }
   auto const local_count = static_cast<std::int64_t>(local_cells_.size());
   summary_.local_cells = local_count;
-  double const bytes_here = static_cast<double>(host_factor_offsets.back()) * sizeof(factor_scalar);
+  double const bytes_here = static_cast<double>(layout.factor_offsets.back()) * sizeof(factor_scalar);
   summary_.factor_bytes = static_cast<double>(comm.max_over_ranks(static_cast<std::int64_t>(bytes_here)));
   summary_.factor_entry_bytes = static_cast<int>(sizeof(factor_scalar));
   double const mebibyte = 1024.0 * 1024.0;
@@ -217,51 +258,57 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
           : std::nullopt,
       "SchwarzPreconditioner");
 
-  std::vector<std::int64_t> host_row_offsets(static_cast<std::size_t>(local_rows) + 1, 0);
-  for (std::int64_t row : host_block_points)
-    if (is_local(row)) ++host_row_offsets[static_cast<std::size_t>(row - first_row) + 1];
+  layout.row_offsets.assign(static_cast<std::size_t>(local_rows) + 1, 0);
+  for (std::int64_t row : layout.block_points)
+    if (is_local(row)) ++layout.row_offsets[static_cast<std::size_t>(row - first_row) + 1];
   for (std::int64_t i = 0; i < local_rows; ++i)
-    host_row_offsets[static_cast<std::size_t>(i) + 1] += host_row_offsets[static_cast<std::size_t>(i)];
-  std::vector<std::int64_t> host_row_cells(static_cast<std::size_t>(host_row_offsets.back()));
-  std::vector<std::int64_t> host_row_positions(host_row_cells.size());
-  {
-    std::vector<std::int64_t> filled(host_row_offsets.begin(), host_row_offsets.end() - 1);
-    for (std::int64_t l = 0; l < local_count; ++l)  // in cell order: each row's entries come in cell order
-      for (auto k = host_block_offsets[static_cast<std::size_t>(l)];
-           k < host_block_offsets[static_cast<std::size_t>(l) + 1]; ++k) {
-        auto const row = host_block_points[static_cast<std::size_t>(k)];
-        if (!is_local(row)) continue;
-        auto& slot = filled[static_cast<std::size_t>(row - first_row)];
-        host_row_cells[static_cast<std::size_t>(slot)] = l;
-        host_row_positions[static_cast<std::size_t>(slot)] = k;
-        ++slot;
-      }
-  }
+    layout.row_offsets[static_cast<std::size_t>(i) + 1] += layout.row_offsets[static_cast<std::size_t>(i)];
+  layout.row_cells.assign(static_cast<std::size_t>(layout.row_offsets.back()), 0);
+  layout.row_positions.assign(layout.row_cells.size(), 0);
+  std::vector<std::int64_t> filled(layout.row_offsets.begin(), layout.row_offsets.end() - 1);
+  for (std::int64_t l = 0; l < local_count; ++l)  // in cell order: each row's entries come in cell order
+    for (auto k = layout.block_offsets[static_cast<std::size_t>(l)];
+         k < layout.block_offsets[static_cast<std::size_t>(l) + 1]; ++k) {
+      auto const row = layout.block_points[static_cast<std::size_t>(k)];
+      if (!is_local(row)) continue;
+      auto& slot = filled[static_cast<std::size_t>(row - first_row)];
+      layout.row_cells[static_cast<std::size_t>(slot)] = l;
+      layout.row_positions[static_cast<std::size_t>(slot)] = k;
+      ++slot;
+    }
+}
 
-  // A_c = K(block, block) + shift I in double, one block after another: assembled in parallel (over its columns)
-  // into one double block of scratch, factored there by LAPACK (which may thread inside), then stored in
-  // factor_scalar. When alpha = 0, or a block is not positive definite in floating point at the shift (kernel values
-  // rounded to float32), the shift grows tenfold from a multiple of the rounding of k(0).
+// A_c = K(block, block) + shift I in double, one block after another: assembled in parallel (over its columns)
+// into one double block of scratch, factored there by LAPACK (which may thread inside), then stored in
+// factor_scalar. When alpha = 0, or a block is not positive definite in floating point at the shift (kernel values
+// rounded to float32), the shift grows tenfold from a multiple of the rounding of k(0).
+template <class Operator>
+void SchwarzPreconditioner<Operator>::factor_blocks(host_points_type const& host_points,
+                                                    detail::SchwarzLayout const& layout, double at_zero) {
+  auto const& comm = op_->communicator();
+  auto const& kernel = op_->kernel();
+  int const dimension = op_->dimension();
+  auto const local_count = static_cast<std::int64_t>(local_cells_.size());
   factors_ = Kokkos::View<factor_scalar*, memory_space>(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::schwarz::factors"), host_factor_offsets.back());
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::schwarz::factors"), layout.factor_offsets.back());
   auto host_factors = Kokkos::create_mirror_view(factors_);
   std::int64_t largest_block = 0;
   for (std::int64_t l = 0; l < local_count; ++l)
-    largest_block = std::max(largest_block, host_block_offsets[static_cast<std::size_t>(l) + 1] -
-                                                host_block_offsets[static_cast<std::size_t>(l)]);
+    largest_block = std::max(largest_block, layout.block_offsets[static_cast<std::size_t>(l) + 1] -
+                                                layout.block_offsets[static_cast<std::size_t>(l)]);
   std::vector<double> matrix(static_cast<std::size_t>(largest_block * largest_block));
   double const noise_shift = 16 * std::numeric_limits<scalar_type>::epsilon() * at_zero;
-  double const ridge = static_cast<double>(op.ridge());
+  double const ridge = static_cast<double>(op_->ridge());
   double largest_shift = ridge > 0 ? ridge : noise_shift;
   bool failed = false;
   for (std::int64_t l = 0; l < local_count && !failed; ++l) {
-    auto const begin = host_block_offsets[static_cast<std::size_t>(l)];
-    auto const b = host_block_offsets[static_cast<std::size_t>(l) + 1] - begin;
+    auto const begin = layout.block_offsets[static_cast<std::size_t>(l)];
+    auto const b = layout.block_offsets[static_cast<std::size_t>(l) + 1] - begin;
     double shift = ridge > 0 ? ridge : noise_shift;
     auto const assemble = [&](std::int64_t s) {  // column s, lower triangle: LAPACK reads only it
-      auto const column_point = host_block_points[static_cast<std::size_t>(begin + s)];
+      auto const column_point = layout.block_points[static_cast<std::size_t>(begin + s)];
       for (std::int64_t t = s; t < b; ++t) {
-        auto const row_point = host_block_points[static_cast<std::size_t>(begin + t)];
+        auto const row_point = layout.block_points[static_cast<std::size_t>(begin + t)];
         scalar_type r2 = 0;
         for (int d = 0; d < dimension; ++d) {
           scalar_type const difference = host_points(row_point, d) - host_points(column_point, d);
@@ -280,7 +327,7 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
     }
     largest_shift = std::max(largest_shift, shift);
     // The factor (its strict upper triangle is 0) in factor_scalar.
-    factor_scalar* stored = host_factors.data() + host_factor_offsets[static_cast<std::size_t>(l)];
+    factor_scalar* stored = host_factors.data() + layout.factor_offsets[static_cast<std::size_t>(l)];
     for (std::int64_t k = 0; k < b * b; ++k)
       stored[k] = static_cast<factor_scalar>(matrix[static_cast<std::size_t>(k)]);
   }
@@ -291,7 +338,10 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
   auto const shifts_of_ranks = comm.gather_from_all(std::vector<double>{largest_shift});
   summary_.shift = *std::max_element(shifts_of_ranks.begin(), shifts_of_ranks.end());
   Kokkos::deep_copy(factors_, host_factors);
+}
 
+template <class Operator>
+void SchwarzPreconditioner<Operator>::upload(detail::SchwarzLayout const& layout) {
   auto const to_device = [](char const* label, std::vector<std::int64_t> const& values) {
     index_view view(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), values.size());
     Kokkos::deep_copy(view,
@@ -299,13 +349,12 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
                           values.data(), values.size()));
     return view;
   };
-  block_offsets_ = to_device("kernelsolve::schwarz::block_offsets", host_block_offsets);
-  block_points_ = to_device("kernelsolve::schwarz::block_points", host_block_points);
-  factor_offsets_ = to_device("kernelsolve::schwarz::factor_offsets", host_factor_offsets);
-  row_offsets_ = to_device("kernelsolve::schwarz::row_offsets", host_row_offsets);
-  row_cells_ = to_device("kernelsolve::schwarz::row_cells", host_row_cells);
-  row_positions_ = to_device("kernelsolve::schwarz::row_positions", host_row_positions);
-  summary_.setup_seconds = timer.seconds();
+  block_offsets_ = to_device("kernelsolve::schwarz::block_offsets", layout.block_offsets);
+  block_points_ = to_device("kernelsolve::schwarz::block_points", layout.block_points);
+  factor_offsets_ = to_device("kernelsolve::schwarz::factor_offsets", layout.factor_offsets);
+  row_offsets_ = to_device("kernelsolve::schwarz::row_offsets", layout.row_offsets);
+  row_cells_ = to_device("kernelsolve::schwarz::row_cells", layout.row_cells);
+  row_positions_ = to_device("kernelsolve::schwarz::row_positions", layout.row_positions);
 }
 
 template <class Operator>

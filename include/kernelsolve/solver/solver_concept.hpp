@@ -3,8 +3,8 @@
 // IterativeRefinement are models; another Krylov method is one more.
 #pragma once
 
+#include <kernelsolve/operator/linear_operator.hpp>
 #include <kernelsolve/solver/convergence.hpp>
-#include <kernelsolve/solver/linear_operator.hpp>
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>

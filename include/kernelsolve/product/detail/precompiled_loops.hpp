@@ -3,10 +3,10 @@
 // then call the library's copy instead of compiling the loops again. Without the macro (a header-only user of
 // kernelsolve::kernelsolve) every loop is compiled where it is used, as for any user kernel.
 //
-// What is precompiled: for each kernel of KERNELSOLVE_BUILTIN_KERNELS in float and double, on
-// Kokkos::DefaultExecutionSpace over LoopMatrix operands (row_product.hpp): the full product, the cutoff product,
-// the cutoff product in phases (DistributedOperator's overlapped gather), and the full and cutoff gradient sums.
-// Those are every loop DistributedOperator, predict and solve_gradient run; other View types or spaces compile as
+// What is precompiled: for each family of KERNELSOLVE_KERNEL_FAMILIES (kernels/kernel_family_list.hpp) in float and
+// double, on Kokkos::DefaultExecutionSpace over LoopMatrix operands (row_product.hpp): the full product, the cutoff
+// product, the cutoff product in phases (DistributedOperator's overlapped gather), and the full and cutoff gradient
+// sums. Those are every loop DistributedOperator, predict and solve_gradient run; other View types or spaces compile as
 // before.
 #pragma once
 
@@ -16,12 +16,6 @@
 #include <kernelsolve/product/detail/row_product.hpp>
 
 #include <Kokkos_Core.hpp>
-
-/// The built-in kernel functor templates (radial_kernels.hpp), one X(name) each: the one list that the precompiled
-/// loops (and CMake, which reads this line, one generated translation unit per kernel and precision) follow.
-// clang-format off
-#define KERNELSOLVE_BUILTIN_KERNELS(X) X(Gaussian) X(Laplacian) X(Matern32) X(Matern52) X(Cauchy) X(InverseMultiquadric)
-// clang-format on
 
 namespace kernelsolve::detail {
 
@@ -65,10 +59,10 @@ using PrecompiledMemory = PrecompiledSpace::memory_space;
       LoopVector<KERNEL::value_type, PrecompiledMemory> const&, TileSourceRanges<PrecompiledMemory> const&);
 
 #if defined(KERNELSOLVE_PRECOMPILED_LOOPS)
-#define KERNELSOLVE_DECLARE_PRECOMPILED_LOOPS(NAME)                    \
+#define KERNELSOLVE_DECLARE_PRECOMPILED_LOOPS(name, NAME)              \
   KERNELSOLVE_PRECOMPILED_LOOPS_OF(extern, ::kernelsolve::NAME<float>) \
   KERNELSOLVE_PRECOMPILED_LOOPS_OF(extern, ::kernelsolve::NAME<double>)
-KERNELSOLVE_BUILTIN_KERNELS(KERNELSOLVE_DECLARE_PRECOMPILED_LOOPS)
+KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_DECLARE_PRECOMPILED_LOOPS)
 #undef KERNELSOLVE_DECLARE_PRECOMPILED_LOOPS
 #endif
 

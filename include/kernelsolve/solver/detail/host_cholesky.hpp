@@ -1,5 +1,5 @@
-// Small dense symmetric positive definite factorizations on the host (LAPACK dpotrf / dpotrs), in double: the k x k
-// cores of the Nystrom preconditioner, replicated on every rank, and the blocks of the Schwarz preconditioner. Every
+// Small dense symmetric factorizations on the host (LAPACK dpotrf / dpotrs / dsyev), in double: the k x k cores of
+// the Nystrom preconditioner and the two-level coarse space, replicated on every rank, and the Schwarz blocks. Every
 // rank gets the same bits from the same input.
 #pragma once
 
@@ -19,6 +19,10 @@ int cholesky_factor_in_place(double* matrix, int n);
 /// cholesky_factor_in_place.
 void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vector<double>& right_hand_sides,
                              int columns);
+
+/// \brief Overwrites the n x n column-major symmetric `matrix` (lower triangle read) with its orthonormal eigenvectors
+/// (column j for eigenvalues[j], ascending; LAPACK dsyev). \return 0 on success, else LAPACK's info > 0.
+int symmetric_eigen_in_place(std::vector<double>& matrix, int n, std::vector<double>& eigenvalues);
 
 }  // namespace detail
 }  // namespace kernelsolve

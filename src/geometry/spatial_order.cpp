@@ -1,7 +1,7 @@
 // The spatial order and the redistribution of rows between the user's split and the sorted one
-// (operator/spatial_order.hpp).
+// (geometry/spatial_order.hpp).
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/operator/spatial_order.hpp>
+#include <kernelsolve/geometry/spatial_order.hpp>
 
 #include "kd_tree.hpp"
 

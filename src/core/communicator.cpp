@@ -1,7 +1,7 @@
 // Implementation of kernelsolve::Communicator: the MPI calls that do not depend on a scalar type.
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/operator/communicator.hpp>
 
 #include <numeric>
 #include <utility>

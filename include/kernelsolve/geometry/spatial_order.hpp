@@ -2,8 +2,8 @@
 // split over the ranks and the balanced split of that order, in which each rank's rows cover a compact region.
 #pragma once
 
-#include <kernelsolve/operator/communicator.hpp>
-#include <kernelsolve/operator/row_partition.hpp>
+#include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/row_partition.hpp>
 
 #include <mpi.h>
 

@@ -4,7 +4,7 @@
 // operator) is another.
 #pragma once
 
-#include <kernelsolve/operator/communicator.hpp>
+#include <kernelsolve/core/communicator.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -48,7 +48,7 @@ constexpr void check_linear_operator() {
   static_assert(is_linear_operator<Operator>::value,
                 "kernelsolve solvers: the operator must provide scalar_type, execution_space, memory_space, "
                 "block_type (a rank-2 View of scalar_type), apply(block_type const& in, block_type const& out) const, "
-                "local_rows(), global_rows(), communicator() and space() (see solver/linear_operator.hpp)");
+                "local_rows(), global_rows(), communicator() and space() (see operator/linear_operator.hpp)");
 }
 
 }  // namespace detail

@@ -1,5 +1,5 @@
 // Phase names, sums of phase records, and their statistics over the ranks.
-#include <kernelsolve/operator/phase_timings.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 
 #include <numeric>
 

@@ -2,7 +2,7 @@
 // distributed operator and the solver need, each named for what it carries.
 #pragma once
 
-#include <kernelsolve/operator/phase_timings.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 
 #include <mpi.h>
 

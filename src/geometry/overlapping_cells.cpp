@@ -1,8 +1,8 @@
-// The kd-tree cells and their overlapping blocks (solver/overlapping_cells.hpp).
+// The kd-tree cells and their overlapping blocks (geometry/overlapping_cells.hpp).
 #include <kernelsolve/error.hpp>
-#include <kernelsolve/solver/overlapping_cells.hpp>
+#include <kernelsolve/geometry/overlapping_cells.hpp>
 
-#include "../kd_tree.hpp"
+#include "kd_tree.hpp"
 
 #include <Kokkos_Core.hpp>
 
