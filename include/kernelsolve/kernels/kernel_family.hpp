@@ -13,19 +13,10 @@
 
 namespace kernelsolve {
 
-/// \brief The built-in radial kernels k(r2) = phi(g r2) of the squared distance r2 = |x - y|^2, g > 0.
-///
-/// | family               | k(r2), with u = g r2                         | g from the length scale sigma |
-/// |----------------------|-----------------------------------------------|-------------------------------|
-/// | gaussian             | exp(-u)                                       | g = 1 / (2 sigma^2)           |
-/// | laplacian            | exp(-sqrt(u))           (= exp(-r / sigma))   | g = 1 / sigma^2               |
-/// | matern32             | (1 + s) exp(-s),  s = sqrt(3 u)               | g = 1 / sigma^2               |
-/// | matern52             | (1 + s + s^2 / 3) exp(-s),  s = sqrt(5 u)     | g = 1 / sigma^2               |
-/// | cauchy               | 1 / (1 + u)                                   | g = 1 / sigma^2               |
-/// | inverse_multiquadric | 1 / sqrt(1 + u)                               | g = 1 / sigma^2               |
-///
-/// Each is positive definite for every g > 0 in every dimension up to its functor's max_dimension, and k(0) = 1.
-/// The enumerators are the enum names of KERNELSOLVE_KERNEL_FAMILIES, in its order.
+/// \brief The built-in radial kernels k(r2) = phi(g r2) of the squared distance r2 = |x - y|^2, g > 0: one enumerator
+/// per line of KERNELSOLVE_KERNEL_FAMILIES, in its order. Each family's formula, aliases and g <-> sigma convention
+/// are its profile's (kernels/families/, and the table of docs/library.md): formula_of, kernel_family_names,
+/// g_from_sigma. Each is positive definite for every g > 0 in every dimension up to its max_dimension, and k(0) = 1.
 #define KERNELSOLVE_FAMILY_ENUMERATOR(name, Functor) name,
 enum class KernelFamily : int { KERNELSOLVE_KERNEL_FAMILIES(KERNELSOLVE_FAMILY_ENUMERATOR) };
 #undef KERNELSOLVE_FAMILY_ENUMERATOR
