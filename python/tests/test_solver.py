@@ -21,6 +21,7 @@ CLOSED_FORMS = {
     "matern52": lambda u: (1 + np.sqrt(5 * u) + 5 * u / 3) * np.exp(-np.sqrt(5 * u)),
     "cauchy": lambda u: 1 / (1 + u),
     "inverse_multiquadric": lambda u: 1 / np.sqrt(1 + u),
+    "wendland_c2": lambda u: np.where(u < 1, (1 - np.sqrt(np.minimum(u, 1))) ** 4 * (4 * np.sqrt(u) + 1), 0.0),
 }
 
 

@@ -10,6 +10,7 @@
 #include <kernelsolve/kernels/families/laplacian.hpp>
 #include <kernelsolve/kernels/families/matern32.hpp>
 #include <kernelsolve/kernels/families/matern52.hpp>
+#include <kernelsolve/kernels/families/wendland_c2.hpp>
 
 /// X(enum name, functor template) for each family, in the order of KernelFamily; the profile is
 /// detail::<functor template>Profile.
@@ -20,5 +21,6 @@
   X(matern32, Matern32) \
   X(matern52, Matern52) \
   X(cauchy, Cauchy) \
-  X(inverse_multiquadric, InverseMultiquadric)
+  X(inverse_multiquadric, InverseMultiquadric) \
+  X(wendland_c2, WendlandC2)
 // clang-format on
