@@ -37,7 +37,7 @@ inline constexpr double default_schwarz_reach_fraction = 0.2;
 /// What a two-level preconditioner (solver/two_level_preconditioner.hpp) kept of its coarse space.
 struct TwoLevelSummary {
   std::int64_t coarse_dimension = 0;  ///< directions of the Nystrom factor kept in the coarse space
-  std::int64_t coarse_dropped = 0;    ///< directions dropped: below the factor's rounding (sigma^2 <= 1e-12 max)
+  std::int64_t coarse_dropped = 0;    ///< directions left to Schwarz: sigma^2 <= 64 eps max, the factor rounding
   double setup_seconds = 0;           ///< of the coarse space (eigendecomposition of F^T F), after the two levels
 };
 

@@ -1,5 +1,5 @@
-// The two-level preconditioner: overlapping Schwarz blocks for the local (fine) scales plus a coarse correction on
-// the span of the Nystrom factor for the global ones. Additive, so symmetric positive definite: CG stays valid.
+// The two-level preconditioner: overlapping Schwarz blocks for the local (fine) scales, the span of the Nystrom factor
+// for the global ones; symmetric positive definite, so CG stays valid.
 #pragma once
 
 #include <kernelsolve/core/collective_errors.hpp>
@@ -14,22 +14,29 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace kernelsolve {
 
-/// \brief M^{-1} = M_S^{-1} + U (Lambda + shift I)^{-1} U^T: the Schwarz preconditioner M_S (SchwarzPreconditioner:
-/// exact solves of overlapping local blocks) plus the Galerkin coarse correction on the span of the Nystrom factor
-/// F = U Lambda^{1/2} V^T (NystromPreconditioner, its shift: alpha, or its floor without a ridge), with the coarse
-/// operator U^T (K + shift I) U taken from K ~ F F^T on that span: Lambda + shift I.
+/// \brief M^{-1} = (I - U U^T) M_S^{-1} (I - U U^T) + U (Lambda + shift I)^{-1} U^T: the Schwarz preconditioner M_S
+/// (SchwarzPreconditioner: exact solves of overlapping local blocks) on the complement of a coarse space, and on the
+/// coarse space, the span of the Nystrom factor F = U Lambda^{1/2} V^T (NystromPreconditioner), the inverse of the
+/// Nystrom approximation K ~ F F^T there: (Lambda + shift)^{-1}, shift = alpha (or the Nystrom floor without a ridge).
 ///
 /// One-level Schwarz leaves the smooth, global modes of a wide kernel to CG (its blocks see only local couplings);
-/// the Nystrom factor holds exactly those modes, the top of K's spectrum. Both terms are symmetric positive
-/// (semi)definite, so M^{-1} is SPD and CG stays valid. Setup: both levels (see their classes), then F^T F (k x k,
-/// summed reproducibly) and its eigendecomposition on every rank. Apply: one Schwarz apply, F^T r (one reduction of
-/// k Dv values), a k x k product on the host and out += F z: about 2 N k Dv flops more than Schwarz alone.
+/// the Nystrom factor holds exactly those modes, the top of K's spectrum. This is the balancing (deflated) form of a
+/// two-level method with the coarse operator taken from the Nystrom approximation, so it needs no operator apply.
+/// It is symmetric for any U, and positive definite (B M_S^{-1} B with B = I - U U^T is semidefinite, and positive on
+/// the vectors U^T x = 0, where the coarse term vanishes): CG stays valid. Setup: both levels (see their classes),
+/// then F^T F (k x k, summed reproducibly) and its eigendecomposition on every rank; directions whose sigma^2 is
+/// below the factor's rounding (64 eps sigma_max^2 in its precision) are left to Schwarz. Apply: one Schwarz apply,
+/// two reductions of k Dv values, and four passes of N k Dv multiply-adds over F.
 template <class Operator>
 class TwoLevelPreconditioner {
  public:
@@ -38,84 +45,72 @@ class TwoLevelPreconditioner {
   using execution_space = typename Operator::execution_space;
   using memory_space = typename Operator::memory_space;
 
-  /// \brief Builds both levels and the coarse space (collective).
+  /// The most columns of the coarse space when the Nystrom rank is automatic: a coarse space is small.
+  static constexpr std::int64_t default_max_coarse_rank = 512;
+
+  /// \brief Builds both levels and the coarse space (collective). Without a given Nystrom rank the automatic one
+  /// stops at default_max_coarse_rank (or the options' auto_max_rank, when smaller).
   /// \throws InvalidArgument (on every rank) for invalid options of either level.
   TwoLevelPreconditioner(Operator const& op, SchwarzOptions const& schwarz = {}, NystromOptions const& nystrom = {},
                          NystromRoundMonitor const& on_round = {})
-      : op_(&op), schwarz_(op, schwarz), nystrom_(op, nystrom, on_round) {
+      : op_(&op), schwarz_(op, schwarz), nystrom_(op, coarse_options(nystrom), on_round) {
     detail::check_kernel_operator<Operator>();
     detail::ProfilingRegion region("kernelsolve::TwoLevelPreconditioner::setup");
     Kokkos::Timer timer;
     auto const& factor = nystrom_.factor();
-    auto const rank = static_cast<int>(factor.extent(1));
-    // F^T F = V Sigma^2 V^T; U = F V Sigma^{-1}; the coarse correction U (Sigma^2 + s)^{-1} U^T is then
-    // F W F^T with W = V diag(1 / (sigma^2 (sigma^2 + s))) V^T, over the directions above F's rounding.
-    auto gram = detail::reproducible_gram(op.space(), op.communicator(), factor);
+    rank_ = static_cast<int>(factor.extent(1));
+    // F^T F = V Sigma^2 V^T, U = F V Sigma^{-1} = F T over the kept directions: U^T r = T^T (F^T r), U c = F (T c).
+    auto vectors = detail::reproducible_gram(op.space(), op.communicator(), factor);
     std::vector<double> eigenvalues;
-    int const info = detail::symmetric_eigen_in_place(gram, rank, eigenvalues);
+    int const info = detail::symmetric_eigen_in_place(vectors, rank_, eigenvalues);
     detail::throw_on_every_rank_if<InvalidArgument>(
         op.communicator(),
         info == 0
             ? std::nullopt
             : std::optional<std::string>(detail::concatenate("the eigendecomposition of F^T F failed (", info, ")")),
         "TwoLevelPreconditioner");
-    double const largest = rank > 0 ? eigenvalues.back() : 0.0;
+    double const largest = rank_ > 0 ? eigenvalues.back() : 0.0;
+    double const floor = 64 * std::numeric_limits<scalar_type>::epsilon() * largest;
     double const shift = nystrom_.summary().shift;
-    weights_.assign(static_cast<std::size_t>(rank) * static_cast<std::size_t>(rank), 0.0);
-    for (int j = 0; j < rank; ++j) {
+    for (int j = 0; j < rank_; ++j) {
       double const lambda = eigenvalues[static_cast<std::size_t>(j)];
-      if (!(lambda > 1e-12 * largest)) {
+      if (!(lambda > floor)) {
         ++summary_.coarse_dropped;
         continue;
       }
-      ++summary_.coarse_dimension;
-      double const weight = 1.0 / (lambda * (lambda + shift));
-      for (int a = 0; a < rank; ++a)
-        for (int b = 0; b < rank; ++b)
-          weights_[static_cast<std::size_t>(b) * rank + a] +=
-              weight * gram[static_cast<std::size_t>(j) * rank + a] * gram[static_cast<std::size_t>(j) * rank + b];
+      double const inverse_sigma = 1.0 / std::sqrt(lambda);
+      for (int a = 0; a < rank_; ++a)
+        transform_.push_back(vectors[static_cast<std::size_t>(j) * rank_ + a] * inverse_sigma);
+      coarse_inverse_.push_back(1.0 / (lambda + shift));
     }
+    summary_.coarse_dimension = static_cast<std::int64_t>(coarse_inverse_.size());
     summary_.setup_seconds = timer.seconds();
   }
 
   /// out = M^{-1} residual on this rank's rows (collective); not thread-safe (scratch kept between calls).
   void apply(block_type const& residual, block_type const& out) const {
     detail::ProfilingRegion region("kernelsolve::TwoLevelPreconditioner::apply");
-    schwarz_.apply(residual, out);  // checks the blocks on every rank
-    auto const& space = op_->space();
-    auto const& factor = nystrom_.factor();
-    auto const rank = static_cast<int>(factor.extent(1));
     auto const columns = static_cast<int>(residual.extent(1));
-    if (rank == 0 || columns == 0) return;
-    // z = W F^T r on every rank (the same bits everywhere), then out += F z on this rank's rows.
-    auto const projections =
-        detail::reproducible_cross_products(space, op_->communicator(), factor, residual, &scratch_);
-    std::vector<double> coefficients(static_cast<std::size_t>(rank) * static_cast<std::size_t>(columns), 0.0);
+    auto const m = static_cast<int>(coarse_inverse_.size());
+    if (m == 0 || columns == 0) {
+      schwarz_.apply(residual, out);
+      return;
+    }
+    if (complement_.extent(0) != residual.extent(0) || complement_.extent(1) != residual.extent(1))
+      complement_ = block_type(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::two_level::complement"),
+                               residual.extent(0), residual.extent(1));
+    // p = U^T r;  r_perp = r - U p;  y = M_S^{-1} r_perp;  q = U^T y;  out = y + U ((Lambda + s)^{-1} p - q)
+    auto const p = coarse_coordinates(residual);
+    add_coarse_vector(p, -1.0, residual, complement_);
+    schwarz_.apply(complement_, out);
+    auto const q = coarse_coordinates(out);
+    std::vector<double> correction(p.size());
     for (int c = 0; c < columns; ++c)
-      for (int b = 0; b < rank; ++b) {
-        double const p = projections[static_cast<std::size_t>(c) * rank + b];
-        for (int a = 0; a < rank; ++a)
-          coefficients[static_cast<std::size_t>(c) * rank + a] += weights_[static_cast<std::size_t>(b) * rank + a] * p;
+      for (int j = 0; j < m; ++j) {
+        auto const k = static_cast<std::size_t>(c) * m + j;
+        correction[k] = coarse_inverse_[static_cast<std::size_t>(j)] * p[k] - q[k];
       }
-    if (device_coefficients_.extent(1) != static_cast<std::size_t>(columns))
-      device_coefficients_ = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::two_level::coefficients"), rank, columns);
-    Kokkos::deep_copy(
-        space, device_coefficients_,
-        Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
-            coefficients.data(), rank, columns));
-    auto const z = device_coefficients_;
-    Kokkos::parallel_for(
-        "kernelsolve::TwoLevelPreconditioner::coarse",
-        Kokkos::RangePolicy<execution_space>(space, 0, static_cast<std::int64_t>(out.extent(0))),
-        KOKKOS_LAMBDA(std::int64_t i) {
-          for (int c = 0; c < columns; ++c) {
-            double sum = 0;
-            for (int j = 0; j < rank; ++j) sum += static_cast<double>(factor(i, j)) * z(j, c);
-            out(i, c) += static_cast<scalar_type>(sum);
-          }
-        });
-    space.fence();  // the host coefficients are released after this
+    add_coarse_vector(correction, 1.0, out, out);
   }
 
   [[nodiscard]] SchwarzPreconditioner<Operator> const& schwarz() const { return schwarz_; }
@@ -123,11 +118,74 @@ class TwoLevelPreconditioner {
   [[nodiscard]] TwoLevelSummary const& summary() const { return summary_; }
 
  private:
+  static NystromOptions coarse_options(NystromOptions options) {
+    if (!options.rank) options.auto_max_rank = std::min(options.auto_max_rank, default_max_coarse_rank);
+    return options;
+  }
+
+  /// U^T block (m x Dv, column-major, the same bits on every rank): T^T (F^T block).
+  std::vector<double> coarse_coordinates(block_type const& block) const {
+    auto const m = static_cast<int>(coarse_inverse_.size());
+    auto const columns = static_cast<int>(block.extent(1));
+    auto const projections =
+        detail::reproducible_cross_products(op_->space(), op_->communicator(), nystrom_.factor(), block, &scratch_);
+    std::vector<double> coordinates(static_cast<std::size_t>(m) * columns, 0.0);
+    for (int c = 0; c < columns; ++c)
+      for (int j = 0; j < m; ++j) {
+        double sum = 0;
+        for (int a = 0; a < rank_; ++a)
+          sum += transform_[static_cast<std::size_t>(j) * rank_ + a] *
+                 projections[static_cast<std::size_t>(c) * rank_ + a];
+        coordinates[static_cast<std::size_t>(c) * m + j] = sum;
+      }
+    return coordinates;
+  }
+
+  /// out = in + sign U coordinates on this rank's rows (in may be out): F (T coordinates), T applied on the host.
+  void add_coarse_vector(std::vector<double> const& coordinates, double sign, block_type const& in,
+                         block_type const& out) const {
+    auto const m = static_cast<int>(coarse_inverse_.size());
+    auto const columns = static_cast<int>(in.extent(1));
+    std::vector<double> coefficients(static_cast<std::size_t>(rank_) * columns, 0.0);
+    for (int c = 0; c < columns; ++c)
+      for (int j = 0; j < m; ++j) {
+        double const value = sign * coordinates[static_cast<std::size_t>(c) * m + j];
+        for (int a = 0; a < rank_; ++a)
+          coefficients[static_cast<std::size_t>(c) * rank_ + a] +=
+              transform_[static_cast<std::size_t>(j) * rank_ + a] * value;
+      }
+    auto const& space = op_->space();
+    if (device_coefficients_.extent(1) != static_cast<std::size_t>(columns))
+      device_coefficients_ = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::two_level::coefficients"), rank_, columns);
+    Kokkos::deep_copy(
+        space, device_coefficients_,
+        Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
+            coefficients.data(), rank_, columns));
+    auto const factor = nystrom_.factor();
+    auto const z = device_coefficients_;
+    int const rank = rank_;
+    Kokkos::parallel_for(
+        "kernelsolve::TwoLevelPreconditioner::coarse",
+        Kokkos::RangePolicy<execution_space>(space, 0, static_cast<std::int64_t>(out.extent(0))),
+        KOKKOS_LAMBDA(std::int64_t i) {
+          for (int c = 0; c < columns; ++c) {
+            double sum = static_cast<double>(in(i, c));
+            for (int j = 0; j < rank; ++j) sum += static_cast<double>(factor(i, j)) * z(j, c);
+            out(i, c) = static_cast<scalar_type>(sum);
+          }
+        });
+    space.fence();  // the host coefficients are released after this
+  }
+
   Operator const* op_;
   SchwarzPreconditioner<Operator> schwarz_;
   NystromPreconditioner<Operator> nystrom_;
-  std::vector<double> weights_;  ///< W, k x k column-major, on every rank
+  int rank_ = 0;                        ///< columns of F
+  std::vector<double> transform_;       ///< T = V Sigma^{-1} over the kept directions: rank_ x m column-major
+  std::vector<double> coarse_inverse_;  ///< (lambda_j + shift)^{-1}, j < m
   TwoLevelSummary summary_;
+  mutable block_type complement_;  ///< r - U U^T r
   mutable detail::ReductionScratch<memory_space> scratch_;
   mutable Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> device_coefficients_;
 };
