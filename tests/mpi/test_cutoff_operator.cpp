@@ -9,12 +9,15 @@
 #include <kernelsolve/geometry/spatial_order.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/operator/cutoff_operator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/operator/truncation.hpp>
 #include <kernelsolve/reference/dense.hpp>
 #include <kernelsolve/reference/host_blocks.hpp>
 #include <kernelsolve/runtime/kernel_solver.hpp>
+#include <kernelsolve/solver/iterative_refinement.hpp>
+#include <kernelsolve/solver/schwarz_preconditioner.hpp>
 
 #include <gtest/gtest.h>
 
@@ -230,6 +233,54 @@ TEST(CutoffOperator, TruncateBelowRoundingDropsLessThanTheRoundingOfTheFullProdu
     scale = std::max(scale, std::abs(expected));
   }
   EXPECT_LE(error, 1e-13 * scale);
+}
+
+static_assert(kernelsolve::is_kernel_operator<kernelsolve::CutoffOperator<Operator>>::value);
+
+// Truncation as an operator: the same bits as the truncate() mode, the exact operator left exact, and the pair
+// through refinement (exact outside, cutoff inside, Schwarz on the cutoff) to the dense solution.
+TEST(CutoffOperator, WrapsTheExactOneWithTheBitsOfTheTruncateMode) {
+  auto const points = sorted_points(1500, 2, 9);
+  auto const kernel = kernelsolve::Gaussian<double>::from_g(4000.0);
+  auto const local = balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD);
+  Operator const exact(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
+  kernelsolve::CutoffOperator<Operator> const cutoff(exact, 1e-6);
+  Operator moded(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
+  moded.truncate(1e-6);
+  EXPECT_FALSE(exact.cutoff_summary().has_value());
+  ASSERT_TRUE(cutoff.cutoff_summary().has_value());
+  EXPECT_EQ(cutoff.cutoff_summary()->kept_pairs, moded.cutoff_summary()->kept_pairs);
+  EXPECT_LT(cutoff.cutoff_summary()->kept_pairs, cutoff.cutoff_summary()->pairs / 2);
+
+  std::mt19937_64 generator(10);
+  auto const b_all = kernelsolve::reference::uniform_matrix<double>(1500, 2, generator);
+  auto const b = balanced_rows<Operator::block_type>("b", b_all, MPI_COMM_WORLD);
+  auto from_wrapper = exact.allocate_block("w", 2), from_mode = exact.allocate_block("m", 2);
+  auto full = exact.allocate_block("f", 2), full_again = exact.allocate_block("g", 2);
+  cutoff.apply(b, from_wrapper);
+  moded.apply(b, from_mode);
+  EXPECT_EQ(kernelsolve::reference::to_host_matrix(from_wrapper).values,
+            kernelsolve::reference::to_host_matrix(from_mode).values);
+  Operator const untouched(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
+  exact.apply(b, full);
+  untouched.apply(b, full_again);
+  EXPECT_EQ(kernelsolve::reference::to_host_matrix(full).values,
+            kernelsolve::reference::to_host_matrix(full_again).values);
+
+  kernelsolve::SchwarzOptions schwarz;
+  schwarz.cell_points = 64;
+  kernelsolve::SchwarzPreconditioner<kernelsolve::CutoffOperator<Operator>> const preconditioner(cutoff, schwarz);
+  kernelsolve::IterativeRefinement<Operator, kernelsolve::CutoffOperator<Operator>> refinement(
+      exact, cutoff, kernelsolve::truncated_refinement({}, true));
+  auto c = exact.allocate_block("c", 2);
+  auto const result = refinement.solve(b, c, kernelsolve::test::with_rtol(1e-10), preconditioner);
+  ASSERT_TRUE(result.converged());
+  auto const dense = kernelsolve::reference::solve_symmetric_positive_definite(
+      kernelsolve::reference::kernel_matrix([](double r2) { return std::exp(-4000.0 * r2); }, points, points, 1e-3),
+      b_all);
+  Operator::block_type all("all", 1500, 2);
+  exact.allgather_rows(c, all);
+  EXPECT_LE(kernelsolve::reference::relative_error(kernelsolve::reference::to_host_matrix(all), dense), 1e-8);
 }
 
 TEST(CutoffOperatorErrors, TruncationOutsideZeroOneOnEveryRank) {

@@ -127,7 +127,12 @@ class DistributedOperator {
 
   /// \brief out = (K + ridge I) in, on this rank's rows (collective).
   /// \param in, out local_rows() x Dv blocks; Dv the same on every rank. Not thread-safe (one gather buffer).
-  void apply(block_type const& in, block_type const& out) const {
+  void apply(block_type const& in, block_type const& out) const { apply_with_pattern(pattern_, in, out); }
+
+  /// \brief out = (K_pattern + ridge I) in, on this rank's rows (collective): the product over the source ranges of
+  /// `pattern` (a cutoff pattern of this operator's rows: CutoffOperator's) instead of the operator's own.
+  void apply_with_pattern(CutoffPattern<MemorySpace> const& pattern, block_type const& in,
+                          block_type const& out) const {
     detail::ProfilingRegion region("kernelsolve::DistributedOperator::apply");
     KS_REQUIRE_EQUAL_EXTENTS("in.extent(0)", in.extent(0), "local_rows()", local_rows());
     KS_REQUIRE_EQUAL_EXTENTS("out.extent(0)", out.extent(0), "local_rows()", local_rows());
@@ -138,11 +143,11 @@ class DistributedOperator {
           partition_.global_rows(), in.extent(1));
     }
     if (overlaps_gather()) {
-      product_with_overlapped_gather(in, out);
+      product_with_overlapped_gather(pattern, in, out);
     } else {
       allgather_rows(in, gathered_);
       ScopedPhase timed(timings(), Phase::kernel_product);
-      kernel_product(space_, kernel_, local_points(), points_, gathered_, out, pattern_);
+      kernel_product(space_, kernel_, local_points(), points_, gathered_, out, pattern);
     }
     // out += ridge * in
     ScopedPhase timed(timings(), Phase::vector_updates);
@@ -271,7 +276,8 @@ class DistributedOperator {
 
   /// apply()'s product with the gather of `in` overlapped (overlap_gather). Phase k ends at the chunk boundary
   /// at or below the end of rank k's rows (the last at N), so it needs the blocks of ranks 0..k only.
-  void product_with_overlapped_gather(block_type const& in, block_type const& out) const {
+  void product_with_overlapped_gather(CutoffPattern<MemorySpace> const& pattern, block_type const& in,
+                                      block_type const& out) const {
     constexpr int alignment = detail::phase_alignment_v<ExecutionSpace, scalar_type>;
     constexpr int lanes = detail::source_lanes_v<ExecutionSpace, scalar_type>;
     constexpr int tag = 7100;  // + column; the communicator is the operator's own duplicate
@@ -317,7 +323,7 @@ class DistributedOperator {
       if (phase_end == phase_begin) continue;  // no chunk boundary in this rank's rows: its phase joins the next
       ScopedPhase timed(timings(), Phase::kernel_product,
                         started ? ScopedPhase::Entry::resumed : ScopedPhase::Entry::counted);
-      detail::kernel_product_phase(space_, kernel_, local_points(), points_, gathered_, out, pattern_, phase_begin,
+      detail::kernel_product_phase(space_, kernel_, local_points(), points_, gathered_, out, pattern, phase_begin,
                                    phase_end, running_, !started, last);
       started = true;
       phase_begin = phase_end;
