@@ -36,8 +36,8 @@ int compare_products(int rank, int ranks) {
   auto const kernel = kernelsolve::Gaussian<double>::from_sigma(0.01);  // narrower than the spacing, 0.022
 
   Operator const full(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, my_points, 0.0);
-  Operator cut(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, my_points, 0.0);
-  cut.truncate(1e-10);  // from now on apply() skips what the kernel reaches only below 1e-10 k(0)
+  // Its apply() skips what the kernel reaches only below 1e-10 k(0); `full` stays the exact product.
+  kernelsolve::CutoffOperator<Operator> const cut(full, 1e-10);
   kernelsolve::CutoffSummary const summary = *cut.cutoff_summary();  // over all ranks
   auto const full_w = full.allocate_block("full_w", 1), cut_w = cut.allocate_block("cut_w", 1);
   full.apply(my_w, full_w);

@@ -25,10 +25,7 @@ Communicator::~Communicator() {
 }
 
 Communicator::Communicator(Communicator&& other) noexcept
-    : comm_(std::exchange(other.comm_, MPI_COMM_NULL)),
-      rank_(other.rank_),
-      size_(other.size_),
-      timings_(other.timings_) {}
+    : comm_(std::exchange(other.comm_, MPI_COMM_NULL)), rank_(other.rank_), size_(other.size_) {}
 
 Communicator& Communicator::operator=(Communicator&& other) noexcept {
   if (this != &other) {
@@ -36,20 +33,17 @@ Communicator& Communicator::operator=(Communicator&& other) noexcept {
     comm_ = std::exchange(other.comm_, MPI_COMM_NULL);
     rank_ = other.rank_;
     size_ = other.size_;
-    timings_ = other.timings_;
   }
   return *this;
 }
 
 std::vector<std::int64_t> Communicator::gather_from_all(std::int64_t local_value) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   std::vector<std::int64_t> values(static_cast<std::size_t>(size_));
   MPI_Allgather(&local_value, 1, MPI_INT64_T, values.data(), 1, MPI_INT64_T, comm_);
   return values;
 }
 
 std::vector<double> Communicator::gather_from_all(std::vector<double> const& local_values) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   int const count = static_cast<int>(local_values.size());
   std::vector<double> values(local_values.size() * static_cast<std::size_t>(size_));
   MPI_Allgather(local_values.data(), count, MPI_DOUBLE, values.data(), count, MPI_DOUBLE, comm_);
@@ -74,7 +68,6 @@ void add_double_doubles(void* in, void* inout, int* count, MPI_Datatype*) {
 }  // namespace
 
 void Communicator::sum_double_doubles_in_rank_order(std::vector<double>& hi_lo) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   KS_USER_REQUIRE(hi_lo.size() % 2 == 0 && hi_lo.size() <= static_cast<std::size_t>(INT32_MAX),
                   "double-double sums need an even count below 2^31, got ", hi_lo.size());
   if (size_ == 1 || hi_lo.empty()) return;
@@ -90,7 +83,6 @@ void Communicator::sum_double_doubles_in_rank_order(std::vector<double>& hi_lo) 
 
 std::vector<double> Communicator::exchange_with_all(std::vector<double> const& values,
                                                     std::vector<int> const& send_counts) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   KS_USER_REQUIRE(send_counts.size() == static_cast<std::size_t>(size_), "exchange_with_all needs one count per rank (",
                   size_, "), got ", send_counts.size());
   std::vector<int> receive_counts(static_cast<std::size_t>(size_));
@@ -107,13 +99,11 @@ std::vector<double> Communicator::exchange_with_all(std::vector<double> const& v
 }
 
 std::int64_t Communicator::min_over_ranks(std::int64_t value) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MIN, comm_);
   return value;
 }
 
 std::int64_t Communicator::max_over_ranks(std::int64_t value) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, comm_);
   return value;
 }
@@ -124,7 +114,6 @@ void Communicator::throw_if_any_rank_failed(bool failed_here, std::string const&
 
 std::optional<std::string> Communicator::message_of_first_failed_rank(bool failed_here,
                                                                       std::string const& message_here) const {
-  ScopedPhase timed(timings_, Phase::reductions);
   int const first_failed_rank = static_cast<int>(min_over_ranks(failed_here ? rank_ : size_));
   if (first_failed_rank == size_) return std::nullopt;
   // The failing rank sends its message to everyone, so that all ranks report the same error.

@@ -1,6 +1,6 @@
-// KernelSolver's model for one kernel functor type: DistributedOperator, NystromPreconditioner and
-// ConjugateGradient (or, in mixed precision, IterativeRefinement over a float32 inner PCG) behind the abstract
-// interface of kernel_solver_model.hpp.
+// KernelSolver's model for one kernel functor type: DistributedOperator, a preconditioner and ConjugateGradient (or
+// IterativeRefinement over inner PCG solves: in mixed precision a float32 one, with a truncation a cutoff one) behind
+// the abstract interface of kernel_solver_model.hpp.
 #pragma once
 
 #include "kernel_solver_model.hpp"
@@ -9,6 +9,7 @@
 #include <kernelsolve/geometry/spatial_order.hpp>
 #include <kernelsolve/gradient/solve_gradient.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/operator/cutoff_operator.hpp>
 #include <kernelsolve/operator/distributed_operator.hpp>
 #include <kernelsolve/operator/predict.hpp>
 #include <kernelsolve/operator/truncation.hpp>
@@ -76,16 +77,21 @@ struct kernel_in_precision<RadialKernel<Profile, T>, Scalar> {
 /// \tparam Kernel      the kernel of the operator whose residual decides (the solution's precision).
 /// \tparam InnerKernel the same kernel in the precision of the inner solves: float32 in mixed precision, else Kernel.
 /// \tparam Refined     iterative refinement around inner PCG solves (mixed precision, or a truncation: the inner
-///                     operator then computes the cutoff product, the outer one the full product), else plain PCG.
+///                     operator then computes the cutoff product, the outer one the cutoff below rounding of
+///                     truncate_below_rounding), else plain PCG. Both of refinement's operators are CutoffOperators,
+///                     of the exact one when the options do not truncate.
 template <class Kernel, class InnerKernel = Kernel, bool Refined = !std::is_same<Kernel, InnerKernel>::value>
 class KernelSolverModelFor final : public KernelSolver::Model {
  public:
   static constexpr bool mixed = !std::is_same<Kernel, InnerKernel>::value;
   static_assert(Refined || !mixed, "mixed precision is iterative refinement");
   using Operator = DistributedOperator<Kernel>;
-  using InnerOperator = std::conditional_t<Refined, DistributedOperator<InnerKernel>, Operator>;
+  using InnerExact = DistributedOperator<InnerKernel>;
+  using OuterOperator = std::conditional_t<Refined, CutoffOperator<Operator>, Operator>;
+  using InnerOperator = std::conditional_t<Refined, CutoffOperator<InnerExact>, Operator>;
   using Block = typename Operator::block_type;
-  using Solver = std::conditional_t<Refined, IterativeRefinement<Operator, InnerOperator>, ConjugateGradient<Operator>>;
+  using Solver =
+      std::conditional_t<Refined, IterativeRefinement<OuterOperator, InnerOperator>, ConjugateGradient<Operator>>;
 
   KernelSolverModelFor(MPI_Comm comm, Kernel const& kernel, InnerKernel const& inner_kernel,
                        std::vector<double> const& local_points, int dimension, KernelSolverOptions const& options,
@@ -97,19 +103,28 @@ class KernelSolverModelFor final : public KernelSolver::Model {
             static_cast<typename Kernel::value_type>(options.alpha)) {
     op_.record_timings(&timings_);
     if constexpr (Refined) {
-      // The points once more (rounded to the inner precision): the inner solves evaluate the kernel there, with
-      // the cutoff product when the options truncate.
-      inner_op_ = std::make_unique<InnerOperator>(
-          comm, Kokkos::DefaultExecutionSpace(), inner_kernel,
-          block_from_rows<typename InnerOperator::block_type>("kernelsolve::KernelSolver::inner_points",
-                                                              rows_.sorted_points(), op_.local_rows(), op_.dimension()),
-          static_cast<typename InnerKernel::value_type>(options.alpha));
-      inner_op_->record_timings(&timings_);
-      if (options.truncation) {
-        inner_op_->truncate(*options.truncation);
-        truncate_below_rounding(op_);
+      InnerExact const* inner_exact = nullptr;
+      if constexpr (mixed) {
+        // The points once more, rounded to the inner precision: the inner solves evaluate the kernel there.
+        inner_exact_ = std::make_unique<InnerExact>(
+            comm, Kokkos::DefaultExecutionSpace(), inner_kernel,
+            block_from_rows<typename InnerExact::block_type>("kernelsolve::KernelSolver::inner_points",
+                                                             rows_.sorted_points(), op_.local_rows(), op_.dimension()),
+            static_cast<typename InnerKernel::value_type>(options.alpha));
+        inner_exact_->record_timings(&timings_);
+        inner_exact = inner_exact_.get();
+      } else {
+        (void)inner_kernel;
+        inner_exact = &op_;
       }
-      solver_.emplace(op_, *inner_op_, refinement);
+      if (options.truncation) {
+        inner_op_.emplace(*inner_exact, *options.truncation);
+        outer_op_.emplace(truncate_below_rounding(op_));
+      } else {
+        inner_op_.emplace(*inner_exact);
+        outer_op_.emplace(op_);
+      }
+      solver_.emplace(*outer_op_, *inner_op_, refinement);
     } else {
       (void)inner_kernel, (void)refinement;
       solver_.emplace(op_);
@@ -253,8 +268,10 @@ class KernelSolverModelFor final : public KernelSolver::Model {
   PhaseTimings timings_;        ///< of both operators' work (the model is heap-allocated: its address is stable)
   SpatialRedistribution rows_;  ///< the caller's rows <-> the operator's (spatially sorted) rows
   Operator op_;
-  std::unique_ptr<InnerOperator> inner_op_;     ///< refinement only
-  std::optional<Solver> solver_;                ///< refers to op_ (and *inner_op_)
+  std::unique_ptr<InnerExact> inner_exact_;     ///< mixed precision only: the points in the inner precision
+  std::optional<OuterOperator> outer_op_;       ///< refinement only: op_ or its cutoff below rounding
+  std::optional<InnerOperator> inner_op_;       ///< refinement only: op_ or *inner_exact_, or their cutoff
+  std::optional<Solver> solver_;                ///< refers to op_ (or *outer_op_ and *inner_op_)
   std::optional<PreconditionerChoice> choice_;  ///< set by setup_preconditioner
   std::optional<NystromPreconditioner<InnerOperator>> nystrom_;
   std::optional<SchwarzPreconditioner<InnerOperator>> schwarz_;

@@ -6,6 +6,8 @@
 extern "C" void dpotrf_(char const* uplo, int const* n, double* a, int const* lda, int* info);
 extern "C" void dsyev_(char const* jobz, char const* uplo, int const* n, double* a, int const* lda, double* w,
                        double* work, int const* lwork, int* info);
+extern "C" void dsyrk_(char const* uplo, char const* trans, int const* n, int const* k, double const* alpha,
+                       double const* a, int const* lda, double const* beta, double* c, int const* ldc);
 extern "C" void dpotrs_(char const* uplo, int const* n, int const* nrhs, double const* a, int const* lda, double* b,
                         int const* ldb, int* info);
 
@@ -69,6 +71,19 @@ void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vect
   OneLapackThread const one_thread;
   dpotrs_("L", &n, &columns, factor.data(), &n, right_hand_sides.data(), &n, &info);
   KS_REQUIRE(info == 0);
+}
+
+std::vector<double> factor_times_transpose(std::vector<double> const& factor, int n) {
+  KS_REQUIRE(factor.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  std::vector<double> product(factor.size(), 0.0);
+  if (n == 0) return product;
+  double const one = 1.0, zero = 0.0;
+  OneLapackThread const one_thread;
+  dsyrk_("L", "N", &n, &n, &one, factor.data(), &n, &zero, product.data(), &n);
+  for (int column = 1; column < n; ++column)
+    for (int row = 0; row < column; ++row)
+      product[static_cast<std::size_t>(column) * n + row] = product[static_cast<std::size_t>(row) * n + column];
+  return product;
 }
 
 int symmetric_eigen_in_place(std::vector<double>& matrix, int n, std::vector<double>& eigenvalues) {

@@ -66,9 +66,9 @@ TEST(CutoffOperator, StaysWithinTheBoundOfTheDenseOperatorWithTheSameBitsOnEvery
     for (auto& w : weights.values) w -= 0.5;
     auto const kernel = kernelsolve::Gaussian<double>::from_sigma(dimension == 3 ? 0.01 : 0.02);
     auto const results = kernelsolve::test::on_each_rank_count([&](MPI_Comm comm) {
-      Operator op(comm, Kokkos::DefaultExecutionSpace(), kernel,
-                  balanced_rows<Operator::block_type>("points", points, comm), 0.5);
-      op.truncate(1e-9);
+      Operator const exact(comm, Kokkos::DefaultExecutionSpace(), kernel,
+                           balanced_rows<Operator::block_type>("points", points, comm), 0.5);
+      kernelsolve::CutoffOperator<Operator> const op(exact, 1e-9);
       auto const in = balanced_rows<Operator::block_type>("in", weights, comm);
       auto const out = op.allocate_block("out", 2);
       op.apply(in, out);
@@ -185,9 +185,9 @@ TEST(CutoffOperator, IsSymmetric) {
   std::mt19937_64 generator(11);
   auto const x = kernelsolve::reference::uniform_matrix<double>(2000, 1, generator);
   auto const y = kernelsolve::reference::uniform_matrix<double>(2000, 1, generator);
-  Operator op(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernelsolve::Gaussian<double>::from_sigma(0.01),
-              balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 0.1);
-  op.truncate(1e-4);
+  Operator const exact(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernelsolve::Gaussian<double>::from_sigma(0.01),
+                       balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 0.1);
+  kernelsolve::CutoffOperator<Operator> const op(exact, 1e-4);
   ASSERT_LT(op.cutoff_summary()->kept_pairs, op.cutoff_summary()->pairs / 2);
   auto const apply = [&](HostMatrix const& v) {
     auto const out = op.allocate_block("out", 1);
@@ -207,9 +207,9 @@ TEST(CutoffOperator, IsSymmetric) {
 TEST(CutoffOperator, TruncateBelowRoundingDropsLessThanTheRoundingOfTheFullProduct) {
   auto const points = sorted_points(1500, 2, 7);
   auto const kernel = kernelsolve::Gaussian<double>::from_g(4000.0);
-  Operator op(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel,
-              balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 1e-3);
-  kernelsolve::truncate_below_rounding(op);
+  Operator const exact(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel,
+                       balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 1e-3);
+  auto const op = kernelsolve::truncate_below_rounding(exact);
   ASSERT_TRUE(op.cutoff_summary().has_value());
   double const unit = std::numeric_limits<double>::epsilon() / 2;
   EXPECT_LE(op.cutoff_summary()->dropped_row_sum, unit);  // k(0) = 1
@@ -237,32 +237,38 @@ TEST(CutoffOperator, TruncateBelowRoundingDropsLessThanTheRoundingOfTheFullProdu
 
 static_assert(kernelsolve::is_kernel_operator<kernelsolve::CutoffOperator<Operator>>::value);
 
-// Truncation as an operator: the same bits as the truncate() mode, the exact operator left exact, and the pair
-// through refinement (exact outside, cutoff inside, Schwarz on the cutoff) to the dense solution.
-TEST(CutoffOperator, WrapsTheExactOneWithTheBitsOfTheTruncateMode) {
+// Truncation as an operator: the exact operator left exact (before and after the cutoff's products), the untruncated
+// cutoff operator the exact product bit for bit, and the pair through refinement (exact outside, cutoff inside,
+// Schwarz on the cutoff) to the dense solution.
+TEST(CutoffOperator, WrapsTheExactOneAndLeavesItExact) {
   auto const points = sorted_points(1500, 2, 9);
   auto const kernel = kernelsolve::Gaussian<double>::from_g(4000.0);
   auto const local = balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD);
   Operator const exact(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
   kernelsolve::CutoffOperator<Operator> const cutoff(exact, 1e-6);
-  Operator moded(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
-  moded.truncate(1e-6);
+  kernelsolve::CutoffOperator<Operator> const uncut(exact);
   EXPECT_FALSE(exact.cutoff_summary().has_value());
+  EXPECT_FALSE(uncut.truncation().has_value());
   ASSERT_TRUE(cutoff.cutoff_summary().has_value());
-  EXPECT_EQ(cutoff.cutoff_summary()->kept_pairs, moded.cutoff_summary()->kept_pairs);
+  EXPECT_EQ(*cutoff.truncation(), 1e-6);
   EXPECT_LT(cutoff.cutoff_summary()->kept_pairs, cutoff.cutoff_summary()->pairs / 2);
 
   std::mt19937_64 generator(10);
   auto const b_all = kernelsolve::reference::uniform_matrix<double>(1500, 2, generator);
   auto const b = balanced_rows<Operator::block_type>("b", b_all, MPI_COMM_WORLD);
-  auto from_wrapper = exact.allocate_block("w", 2), from_mode = exact.allocate_block("m", 2);
+  auto from_cutoff = exact.allocate_block("w", 2), from_uncut = exact.allocate_block("u", 2);
   auto full = exact.allocate_block("f", 2), full_again = exact.allocate_block("g", 2);
-  cutoff.apply(b, from_wrapper);
-  moded.apply(b, from_mode);
-  EXPECT_EQ(kernelsolve::reference::to_host_matrix(from_wrapper).values,
-            kernelsolve::reference::to_host_matrix(from_mode).values);
-  Operator const untouched(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
   exact.apply(b, full);
+  cutoff.apply(b, from_cutoff);
+  uncut.apply(b, from_uncut);
+  EXPECT_EQ(kernelsolve::reference::to_host_matrix(from_uncut).values,
+            kernelsolve::reference::to_host_matrix(full).values);
+  Operator::block_type cut_all("cut_all", 1500, 2), full_all("full_all", 1500, 2);  // some rank's rows differ
+  exact.allgather_rows(from_cutoff, cut_all);
+  exact.allgather_rows(full, full_all);
+  EXPECT_NE(kernelsolve::reference::to_host_matrix(cut_all).values,
+            kernelsolve::reference::to_host_matrix(full_all).values);
+  Operator const untouched(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernel, local, 1e-3);
   untouched.apply(b, full_again);
   EXPECT_EQ(kernelsolve::reference::to_host_matrix(full).values,
             kernelsolve::reference::to_host_matrix(full_again).values);
@@ -289,9 +295,8 @@ TEST(CutoffOperatorErrors, TruncationOutsideZeroOneOnEveryRank) {
               balanced_rows<Operator::block_type>("points", points, MPI_COMM_WORLD), 0.1);
   // Only rank 0 asks for a bad one: every rank throws, none waits in a collective.
   double const truncation = kernelsolve::test::world_rank() == 0 ? 1.5 : 1e-6;
-  EXPECT_THROW_WITH_MESSAGE(op.truncate(truncation), kernelsolve::InvalidArgument,
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::CutoffOperator<Operator>(op, truncation), kernelsolve::InvalidArgument,
                             "truncation tolerance must be in (0, 1), got 1.5");
-  EXPECT_FALSE(op.cutoff_summary().has_value());
   auto const coefficients = op.allocate_block("c", 1);
   Operator::block_type at("at", 1, 2), values("values", 1, 1);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::predict(op, coefficients, at, values, truncation),

@@ -2,8 +2,6 @@
 // distributed operator and the solver need, each named for what it carries.
 #pragma once
 
-#include <kernelsolve/core/phase_timings.hpp>
-
 #include <mpi.h>
 
 #include <cstdint>
@@ -36,8 +34,8 @@ struct mpi_type<std::int64_t> {
 /// \brief A duplicate of a user communicator, so that kernelsolve's messages never mix with the application's.
 ///
 /// The library never initializes MPI: the application does, before constructing one. Move-only; the duplicate is
-/// freed on destruction (unless MPI was already finalized). Its collectives charge their time (waiting included) to
-/// Phase::reductions of the PhaseTimings attached with record_timings, if any.
+/// freed on destruction (unless MPI was already finalized). It times nothing: the solvers charge the reductions they
+/// call to the phase timings of their operator (phase_timings.hpp), which the communicator does not carry.
 class Communicator {
  public:
   /// \throws InvalidArgument when MPI is not initialized or comm is MPI_COMM_NULL.
@@ -52,16 +50,9 @@ class Communicator {
   [[nodiscard]] int rank() const { return rank_; }
   [[nodiscard]] int size() const { return size_; }
 
-  /// \brief Where the work on this communicator is timed (phase_timings.hpp): its own collectives, and those of the
-  /// operators, solvers and preconditioners using it. nullptr (the default): not timed. The timings must outlive
-  /// the communicator's use.
-  void record_timings(PhaseTimings* timings) { timings_ = timings; }
-  [[nodiscard]] PhaseTimings* timings() const { return timings_; }
-
   /// values[k] = sum over ranks of values[k], in place (dot products of the solver).
   template <class T>
   void sum_in_place(T* values, int count) const {
-    ScopedPhase timed(timings_, Phase::reductions);
     MPI_Allreduce(MPI_IN_PLACE, values, count, mpi_type<T>::get(), MPI_SUM, comm_);
   }
 
@@ -99,7 +90,6 @@ class Communicator {
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 1;
-  PhaseTimings* timings_ = nullptr;
 };
 
 }  // namespace kernelsolve

@@ -20,8 +20,8 @@ namespace kernelsolve {
 enum class Phase : int {
   kernel_product,        ///< kernel sums on this rank's rows: products K p, predict, the gradient's pair sums
   gather,                ///< gathers of vectors over the ranks (MPI_Allgatherv of the direction, of coefficients)
-  reductions,            ///< every other collective: dot-product sums, checks agreed on by all ranks
-  preconditioner_setup,  ///< building a preconditioner (its own compute; its products and collectives count above)
+  reductions,            ///< the solvers' other collectives: sums of dot products and Gram matrices over the ranks
+  preconditioner_setup,  ///< building a preconditioner (its own compute; its products and Gram sums count above)
   preconditioner_apply,  ///< z = M^{-1} r (its own compute)
   vector_updates,        ///< the solvers' own work: vector updates, local dot products, residuals, the ridge term
   io,                    ///< reading inputs and writing outputs (the app)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/simd_doubles.hpp>
 
@@ -100,10 +101,12 @@ class ReductionScratch {
 /// dots[c] = sum_i x(i, c) y(i, c) over the local rows of all ranks of `communicator` (collective), each product
 /// exact in double for float data and the sums in double-double; the same value on every rank and rank count.
 /// \param scratch partial sums kept by the caller (nothing: allocated for this call).
+/// \param timings where the exchange over the ranks is charged (Phase::reductions), or nullptr.
 template <class ExecutionSpace, class Block>
 std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Communicator const& communicator,
                                              Block const& x, Block const& y,
-                                             ReductionScratch<typename Block::memory_space>* scratch = nullptr) {
+                                             ReductionScratch<typename Block::memory_space>* scratch = nullptr,
+                                             PhaseTimings* timings = nullptr) {
   int const rows = static_cast<int>(x.extent(0));
   int const columns = static_cast<int>(x.extent(1));
   int const chunks = (rows + reproducible_dot_chunk_rows - 1) / reproducible_dot_chunk_rows;
@@ -137,7 +140,10 @@ std::vector<double> reproducible_column_dots(ExecutionSpace const& space, Commun
     local[static_cast<std::size_t>(2 * c)] = sum.hi;
     local[static_cast<std::size_t>(2 * c + 1)] = sum.lo;
   }
-  auto const all_ranks = communicator.gather_from_all(local);
+  auto const all_ranks = [&] {
+    ScopedPhase timed(timings, Phase::reductions);
+    return communicator.gather_from_all(local);
+  }();
   std::vector<double> dots(static_cast<std::size_t>(columns));
   for (int c = 0; c < columns; ++c) {
     DoubleDouble sum;
@@ -236,7 +242,8 @@ inline constexpr bool contiguous_host_columns_v =
 template <class ExecutionSpace, class Left, class Right>
 std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Communicator const& communicator,
                                                 Left const& left, Right const& right,
-                                                ReductionScratch<typename Left::memory_space>* scratch = nullptr) {
+                                                ReductionScratch<typename Left::memory_space>* scratch = nullptr,
+                                                PhaseTimings* timings = nullptr) {
   int const rows = static_cast<int>(left.extent(0));
   int const p = static_cast<int>(left.extent(1));
   int const q = static_cast<int>(right.extent(1));
@@ -326,7 +333,10 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
   }
   // The ranks' sums added in rank order by a reduction (O(p q) per rank and log P steps; a gather of every rank's
   // sums would need P p q values on every rank: 2 MB per iteration from 64 ranks at k = 1000, Dv = 2).
-  communicator.sum_double_doubles_in_rank_order(local);
+  {
+    ScopedPhase timed(timings, Phase::reductions);
+    communicator.sum_double_doubles_in_rank_order(local);
+  }
   std::vector<double> products(pairs);
   for (std::size_t pair = 0; pair < pairs; ++pair)
     products[pair] = DoubleDouble{local[2 * pair], local[2 * pair + 1]}.rounded();

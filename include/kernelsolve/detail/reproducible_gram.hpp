@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
 #include <kernelsolve/detail/simd_doubles.hpp>
@@ -205,18 +206,23 @@ Kokkos::View<typename Data::non_const_value_type**, Kokkos::LayoutLeft, Kokkos::
 
 /// \brief gram[a + k b] = sum_i data(i, a) data(i, b) over the local rows of all ranks (collective): F^T F, k x k
 /// column-major, the same double on every rank and on any rank count and thread count (the chunks and their order
-/// of summation are fixed by the global row positions alone).
+/// of summation are fixed by the global row positions alone). The reduction over the ranks is charged to
+/// Phase::reductions of `timings` (nullptr: not timed).
 /// Cost: N k^2 / 2 multiply-adds in register tiles; the rows of at most one chunk per rank travel to an earlier
 /// rank; k (k + 1) / 2 double-doubles are reduced over the ranks. Memory: k^2 doubles of tile sums and that reduction.
 template <class ExecutionSpace, class Data>
-std::vector<double> reproducible_gram(ExecutionSpace const& space, Communicator const& communicator, Data const& data) {
+std::vector<double> reproducible_gram(ExecutionSpace const& space, Communicator const& communicator, Data const& data,
+                                      PhaseTimings* timings = nullptr) {
   using scalar_type = typename Data::non_const_value_type;
   using memory_space = typename Data::memory_space;
   constexpr int lanes = gram_row_lanes_v<ExecutionSpace>;
   constexpr int tile_left = gram_tile_left, tile_right = gram_tile_right;
   int const columns = static_cast<int>(data.extent(1));
   int const local_rows = static_cast<int>(data.extent(0));
-  auto const sizes = communicator.gather_from_all(static_cast<std::int64_t>(local_rows));
+  auto const sizes = [&] {
+    ScopedPhase timed(timings, Phase::reductions);
+    return communicator.gather_from_all(static_cast<std::int64_t>(local_rows));
+  }();
   std::vector<std::int64_t> offsets(sizes.size() + 1, 0);
   for (std::size_t r = 0; r < sizes.size(); ++r) offsets[r + 1] = offsets[r] + sizes[r];
   auto const plan = gram_chunk_plan(offsets, communicator.rank());
@@ -234,7 +240,10 @@ std::vector<double> reproducible_gram(ExecutionSpace const& space, Communicator 
       for (int j = 0; j < columns; ++j) outgoing.push_back(static_cast<double>(rows(i, j)));
     send_counts[s] = (end - begin) * columns;
   }
-  auto const incoming = communicator.exchange_with_all(outgoing, send_counts);
+  auto const incoming = [&] {
+    ScopedPhase timed(timings, Phase::reductions);
+    return communicator.exchange_with_all(outgoing, send_counts);
+  }();
   Kokkos::View<scalar_type**, Kokkos::LayoutLeft, memory_space> straddle;
   if (plan.straddle_rows > 0) {
     int const own = local_rows - plan.straddle_begin;
@@ -306,7 +315,10 @@ std::vector<double> reproducible_gram(ExecutionSpace const& space, Communicator 
         hi_lo[2 * packed(row, column)] = high_host(t, a, b);
         hi_lo[2 * packed(row, column) + 1] = low_host(t, a, b);
       }
-  communicator.sum_double_doubles_in_rank_order(hi_lo);
+  {
+    ScopedPhase timed(timings, Phase::reductions);
+    communicator.sum_double_doubles_in_rank_order(hi_lo);
+  }
   std::vector<double> gram(static_cast<std::size_t>(columns) * static_cast<std::size_t>(columns));
   for (int a = 0; a < columns; ++a)
     for (int b = 0; b <= a; ++b) {

@@ -97,7 +97,8 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   auto const& adjoint = gradient.right_hand_sides;
 
   // dL/dalpha = -sum_k a_k . c_k
-  for (double dot : detail::reproducible_column_dots(space, op.communicator(), adjoint, solution)) {
+  for (double dot : detail::reproducible_column_dots(space, op.communicator(), adjoint, solution, nullptr,
+                                                     detail::operator_timings(op))) {
     gradient.ridge -= dot;
   }
 
@@ -125,13 +126,13 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   }
   auto const pattern = own_pattern ? *own_pattern : detail::operator_pattern(op);
   {
-    ScopedPhase timed(op.communicator().timings(), Phase::kernel_product);
+    ScopedPhase timed(detail::operator_timings(op), Phase::kernel_product);
     kernel_gradient(space, op.kernel(), local_points, op.points(), adjoint, all_solution, gradient.points_as_targets,
                     Kokkos::subview(parameter_rows, Kokkos::ALL, 0), pattern);
     kernel_gradient(space, op.kernel(), local_points, op.points(), solution, all_adjoint, gradient.points_as_sources,
                     Kokkos::View<scalar_type*, MemorySpace>(), pattern);
   }
-  ScopedPhase timed(op.communicator().timings(), Phase::vector_updates);
+  ScopedPhase timed(detail::operator_timings(op), Phase::vector_updates);
   auto const as_targets = gradient.points_as_targets;
   auto const as_sources = gradient.points_as_sources;
   auto const points_gradient = gradient.points;
@@ -150,8 +151,9 @@ SolveGradient<typename Solver::operator_type> solve_gradient(Solver& solver, Pre
   if constexpr (has_parameter) {
     block_type ones("kernelsolve::solve_gradient::ones", rows, 1);
     Kokkos::deep_copy(space, ones, scalar_type(1));
-    gradient.kernel_parameter =
-        -detail::reproducible_column_dots(space, op.communicator(), parameter_rows, ones).front();
+    gradient.kernel_parameter = -detail::reproducible_column_dots(space, op.communicator(), parameter_rows, ones,
+                                                                  nullptr, detail::operator_timings(op))
+                                     .front();
   }
   space.fence();
   return gradient;

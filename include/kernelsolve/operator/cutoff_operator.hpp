@@ -1,5 +1,5 @@
 // Truncation as an operator: K_cutoff + ridge I wrapping an exact DistributedOperator, which it leaves exact. The
-// same points, kernel and gathers; only the product's source ranges differ (product/cutoff_pattern.hpp).
+// same points, kernel, gathers and timings; only the product's source ranges differ (product/cutoff_pattern.hpp).
 #pragma once
 
 #include <kernelsolve/core/collective_errors.hpp>
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace kernelsolve {
 
@@ -17,6 +18,8 @@ namespace kernelsolve {
 /// operator's own apply() stays the full product. A kernel operator (operator/kernel_operator.hpp) in its own right:
 /// preconditioners, CG, refinement (as its inner operator, with the exact one outside), predict and solve_gradient
 /// take it, and the latter two sum over its pattern. It refers to the exact operator, which must outlive it.
+/// Built without a truncation it is the exact operator's own product under this type (a solver whose inner operator
+/// is truncated or not by a run-time option keeps one type for both).
 /// \tparam Exact a DistributedOperator.
 template <class Exact>
 class CutoffOperator {
@@ -34,10 +37,14 @@ class CutoffOperator {
   CutoffOperator(Exact const& exact, double truncation) : exact_(&exact) {
     detail::throw_on_every_rank_if<InvalidArgument>(
         exact.communicator(), detail::invalid_truncation_for<kernel_type>(truncation), "CutoffOperator");
-    pattern_ = make_cutoff_pattern<memory_space>(exact.kernel(), exact.points(), exact.first_row(), exact.local_rows(),
-                                                 exact.points(), truncation);
-    cutoff_summary_ = detail::cutoff_summary_over_ranks(exact.communicator(), pattern_.summary());
+    auto [pattern, summary] = detail::cutoff_of_rows(exact, truncation);
+    pattern_ = std::move(pattern);
+    cutoff_summary_ = summary;
   }
+
+  /// The exact operator's product (its pattern and cutoff summary, if any), not truncated (not collective).
+  explicit CutoffOperator(Exact const& exact)
+      : exact_(&exact), pattern_(exact.pattern()), cutoff_summary_(exact.cutoff_summary()) {}
 
   /// out = (K_cutoff + ridge I) in on this rank's rows (collective).
   void apply(block_type const& in, block_type const& out) const { exact_->apply_with_pattern(pattern_, in, out); }
@@ -45,7 +52,10 @@ class CutoffOperator {
   [[nodiscard]] Exact const& exact() const { return *exact_; }
   [[nodiscard]] CutoffPattern<memory_space> const& pattern() const { return pattern_; }
   [[nodiscard]] std::optional<CutoffSummary> const& cutoff_summary() const { return cutoff_summary_; }
-  [[nodiscard]] std::optional<double> truncation() const { return cutoff_summary_->truncation; }
+  /// The truncation, or nothing for the exact product (0 for a compactly supported kernel's exact cutoff).
+  [[nodiscard]] std::optional<double> truncation() const {
+    return cutoff_summary_ ? std::optional<double>(cutoff_summary_->truncation) : std::nullopt;
+  }
 
   // The rest is the exact operator's.
   [[nodiscard]] kernel_type const& kernel() const { return exact_->kernel(); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 #include <kernelsolve/core/row_partition.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/non_finite.hpp>
@@ -48,6 +49,16 @@ inline CutoffSummary cutoff_summary_over_ranks(Communicator const& comm, CutoffS
   summary.pairs = counts[1];
   summary.source_ranges = counts[2];
   return summary;
+}
+
+/// The cutoff pattern of a kernel operator's rows against all its points at `truncation` (cutoff_pattern.hpp), and
+/// its summary over all ranks (collective; host work O((N / 64)^2 / ranks)).
+template <class Operator>
+auto cutoff_of_rows(Operator const& op, double truncation) {
+  auto pattern = make_cutoff_pattern<typename Operator::memory_space>(op.kernel(), op.points(), op.first_row(),
+                                                                      op.local_rows(), op.points(), truncation);
+  auto const summary = cutoff_summary_over_ranks(op.communicator(), pattern.summary());
+  return std::make_pair(std::move(pattern), summary);
 }
 
 }  // namespace detail
@@ -121,8 +132,14 @@ class DistributedOperator {
     allgather_rows(local_host, points_);
     // The full product as the pattern of one range of all sources per tile: one product loop for both. A kernel
     // with a compact support gets the exact cutoff instead: only the tile pairs beyond its support are skipped.
-    pattern_ = make_full_pattern<MemorySpace>(first_row(), local_rows(), partition_.global_rows());
-    if constexpr (has_support_radius<Kernel>::value) truncate(0.0);
+    // (Truncating a kernel is another operator around this one: CutoffOperator.)
+    if constexpr (has_support_radius<Kernel>::value) {
+      auto [pattern, summary] = detail::cutoff_of_rows(*this, 0.0);
+      pattern_ = std::move(pattern);
+      cutoff_summary_ = summary;
+    } else {
+      pattern_ = make_full_pattern<MemorySpace>(first_row(), local_rows(), partition_.global_rows());
+    }
   }
 
   /// \brief out = (K + ridge I) in, on this rank's rows (collective).
@@ -172,30 +189,15 @@ class DistributedOperator {
     return overlap_gather_ && partition_.parts() > 1 && detail::mpi_can_access_v<MemorySpace>;
   }
 
-  /// \brief From now on apply() computes the cutoff product (cutoff_pattern.hpp): K_cutoff + ridge I, where each
-  /// tile of 64 consecutive points skips the tiles that the kernel reaches only below truncation k(0) (collective;
-  /// host work O((N / 64)^2 / ranks)). K_cutoff is symmetric, ||K - K_cutoff||_2 <= cutoff_summary()->dropped_row_sum,
-  /// and exact for a kernel beyond its support_radius(). Sort the points spatially first (spatial_order.hpp): tiles
-  /// of scattered rows have large boxes and skip little. Results stay the same on every rank count.
-  /// A kernel with support_radius() also takes 0: the exact product, which its operator computes from the start.
-  /// \throws InvalidArgument (on every rank) for a truncation outside (0, 1).
-  void truncate(double truncation) {
-    detail::ProfilingRegion region("kernelsolve::DistributedOperator::truncate");
-    auto const problem = detail::invalid_truncation_for<Kernel>(truncation);
-    communicator_.throw_if_any_rank_failed(
-        problem.has_value(), "kernelsolve::DistributedOperator::truncate: " + problem.value_or(std::string()));
-    pattern_ = make_cutoff_pattern<MemorySpace>(kernel_, points_, first_row(), local_rows(), points_, truncation);
-    cutoff_summary_ = detail::cutoff_summary_over_ranks(communicator_, pattern_.summary());
-  }
-
-  /// The cutoff of apply() over all ranks (truncate), or nothing for the full product.
+  /// The exact cutoff of a compactly supported kernel over all ranks (truncation 0: only the pairs beyond its
+  /// support_radius() are skipped), or nothing for the full product of every other kernel.
   [[nodiscard]] std::optional<CutoffSummary> const& cutoff_summary() const { return cutoff_summary_; }
-  /// The truncation of apply() (truncate), or nothing for the full product.
+  /// 0 for a compactly supported kernel (its exact cutoff), else nothing (the full product).
   [[nodiscard]] std::optional<double> truncation() const {
     return cutoff_summary_ ? std::optional<double>(cutoff_summary_->truncation) : std::nullopt;
   }
-  /// The source ranges apply() reduces over for this rank's rows against all points: make_full_pattern until
-  /// truncate() (what solve_gradient's pair sums use too).
+  /// The source ranges apply() reduces over for this rank's rows against all points (what solve_gradient's pair sums
+  /// use too): one range of all points per tile (make_full_pattern), or the exact cutoff of a compact support.
   [[nodiscard]] CutoffPattern<MemorySpace> const& pattern() const { return pattern_; }
 
   /// \brief global(:, c) = all ranks' local(:, c) blocks in rank order (collective; one MPI_Allgatherv per column).
@@ -248,9 +250,9 @@ class DistributedOperator {
   /// \brief Times this operator's work, and that of the solvers and preconditioners using it, into `timings`
   /// (phase_timings.hpp; nullptr: not timed, the default). The timings must outlive the operator's use; several
   /// operators (mixed precision's two) may share one.
-  void record_timings(PhaseTimings* timings) { communicator_.record_timings(timings); }
+  void record_timings(PhaseTimings* timings) { timings_ = timings; }
   /// Where the work is timed, or nullptr.
-  [[nodiscard]] PhaseTimings* timings() const { return communicator_.timings(); }
+  [[nodiscard]] PhaseTimings* timings() const { return timings_; }
 
   [[nodiscard]] Communicator const& communicator() const { return communicator_; }
   [[nodiscard]] RowPartition const& partition() const { return partition_; }
@@ -369,7 +371,8 @@ class DistributedOperator {
   mutable running_type running_;  ///< of the overlapped product (allocated on its first use)
   bool overlap_gather_ = true;
   CutoffPattern<MemorySpace> pattern_;           ///< of apply(), this rank's rows (set by the constructor)
-  std::optional<CutoffSummary> cutoff_summary_;  ///< over all ranks, when truncated
+  std::optional<CutoffSummary> cutoff_summary_;  ///< over all ranks, for a compactly supported kernel
+  PhaseTimings* timings_ = nullptr;              ///< record_timings
   /// Host staging of allgather_rows when MPI cannot access MemorySpace (unused otherwise).
   mutable host_block_type staging_local_;
   mutable host_block_type staging_global_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <kernelsolve/core/communicator.hpp>
+#include <kernelsolve/core/phase_timings.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -20,6 +21,8 @@ namespace kernelsolve {
 ///   - `void apply(block_type const& in, block_type const& out) const`: out = A in on this rank's rows (collective);
 ///   - `local_rows()`, `global_rows()`, `communicator()` (a kernelsolve::Communicator const&) and `space()` (an
 ///     execution_space const&).
+/// Optional: `PhaseTimings* timings() const`, where the solvers and preconditioners working on the operator charge
+/// their phases (phase_timings.hpp); without it they are not timed.
 template <class Operator, class = void>
 struct is_linear_operator : std::false_type {};
 
@@ -49,6 +52,23 @@ constexpr void check_linear_operator() {
                 "kernelsolve solvers: the operator must provide scalar_type, execution_space, memory_space, "
                 "block_type (a rank-2 View of scalar_type), apply(block_type const& in, block_type const& out) const, "
                 "local_rows(), global_rows(), communicator() and space() (see operator/linear_operator.hpp)");
+}
+
+template <class Operator, class = void>
+struct has_phase_timings : std::false_type {};
+template <class Operator>
+struct has_phase_timings<Operator, std::void_t<decltype(std::declval<Operator const&>().timings())>>
+    : std::is_convertible<decltype(std::declval<Operator const&>().timings()), PhaseTimings*> {};
+
+/// Where the work on `op` is timed: its timings() if it has them, else nullptr (not timed).
+template <class Operator>
+PhaseTimings* operator_timings(Operator const& op) {
+  if constexpr (has_phase_timings<Operator>::value) {
+    return op.timings();
+  } else {
+    (void)op;
+    return nullptr;
+  }
 }
 
 }  // namespace detail

@@ -66,7 +66,7 @@ void predict(Operator const& op, typename Operator::block_type const& coefficien
   // sources (the operator's one product loop, see apply).
   auto const pattern = make_pattern<MemorySpace>(op.kernel(), new_points, 0, count, op.points(),
                                                  truncation ? truncation : detail::operator_truncation(op));
-  ScopedPhase timed(op.communicator().timings(), Phase::kernel_product);
+  ScopedPhase timed(detail::operator_timings(op), Phase::kernel_product);
   kernel_product(op.space(), op.kernel(), new_points, op.points(), all_coefficients, values, pattern);
 }
 

@@ -50,10 +50,5 @@ inline std::optional<std::string> invalid_truncation(double truncation) {
   return concatenate("the truncation tolerance must be in (0, 1), got ", truncation);
 }
 
-/// The same for an optional tolerance: nothing given is valid (no truncation).
-inline std::optional<std::string> invalid_truncation(std::optional<double> const& truncation) {
-  return truncation ? invalid_truncation(*truncation) : std::nullopt;
-}
-
 }  // namespace detail
 }  // namespace kernelsolve

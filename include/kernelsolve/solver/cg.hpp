@@ -354,7 +354,8 @@ class ConjugateGradient<Operator>::Run {
   [[nodiscard]] bool iterating(std::size_t c) const { return result_.reasons[c] == ConvergenceReason::iterating; }
 
   std::vector<double> dots(block_type const& x, block_type const& y) {
-    return detail::reproducible_column_dots(space_, op_.communicator(), x, y, &solver_.reduction_scratch_);
+    return detail::reproducible_column_dots(space_, op_.communicator(), x, y, &solver_.reduction_scratch_,
+                                            detail::operator_timings(op_));
   }
 
   [[nodiscard]] double relative(std::size_t c, double norm) const {
@@ -431,7 +432,7 @@ class ConjugateGradient<Operator>::Run {
     } else {
       auto& w = solver_;
       {
-        ScopedPhase timed_apply(op_.communicator().timings(), Phase::preconditioner_apply);
+        ScopedPhase timed_apply(detail::operator_timings(op_), Phase::preconditioner_apply);
         preconditioner_.apply(w.residual_, w.preconditioned_);
       }
       auto rho = dots(w.residual_, w.preconditioned_);
@@ -479,7 +480,7 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
                 "block_type const& out) const (see solver/preconditioner.hpp)");
   detail::ProfilingRegion region("kernelsolve::cg::solve");
   // The solver's own work; the operator's products and gathers, the collectives and M^{-1} count in their phases.
-  ScopedPhase timed(op_.communicator().timings(), Phase::vector_updates);
+  ScopedPhase timed(detail::operator_timings(op_), Phase::vector_updates);
   detail::check_solve_arguments(op_, right_hand_sides, solution, criteria, guess, "cg");
   allocate_workspace(static_cast<std::size_t>(right_hand_sides.extent(1)),
                      !is_identity_preconditioner_v<Preconditioner>);

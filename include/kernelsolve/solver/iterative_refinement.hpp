@@ -149,13 +149,13 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solv
                 "solver/preconditioner.hpp)");
   detail::ProfilingRegion region("kernelsolve::refinement::solve");
   auto const& comm = outer_.communicator();
-  ScopedPhase timed(comm.timings(), Phase::vector_updates);  // the outer steps' own work (see cg.hpp)
+  ScopedPhase timed(detail::operator_timings(outer_), Phase::vector_updates);  // the outer steps' own work (see cg.hpp)
   auto const& space = outer_.space();
   detail::check_solve_arguments(outer_, right_hand_sides, solution, criteria, guess, "refinement");
   auto const column_count = static_cast<std::size_t>(right_hand_sides.extent(1));
   allocate_workspace(column_count);
   auto const dots = [&](block_type const& x, block_type const& y) {
-    return detail::reproducible_column_dots(space, comm, x, y, &reduction_scratch_);
+    return detail::reproducible_column_dots(space, comm, x, y, &reduction_scratch_, detail::operator_timings(outer_));
   };
 
   SolveResult result;

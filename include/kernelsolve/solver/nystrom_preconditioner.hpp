@@ -66,6 +66,9 @@ class NystromPreconditioner {
 
   [[nodiscard]] NystromSummary const& summary() const { return summary_; }
   [[nodiscard]] factor_type const& factor() const { return factor_; }
+  /// The Cholesky factor L of the core shift I + F^T F (k x k, column-major, the same on every rank): L L^T - shift I
+  /// is the Gram F^T F without another pass over the rows (the two-level coarse space's eigenproblem).
+  [[nodiscard]] std::vector<double> const& core_factor() const { return core_; }
   /// The global rows of the pivots, in the order they were accepted (the same on every rank).
   [[nodiscard]] std::vector<std::int64_t> const& pivots() const { return pivots_; }
 
@@ -237,7 +240,7 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   detail::ProfilingRegion region("kernelsolve::NystromPreconditioner::setup");
   Kokkos::Timer timer;
   auto const& comm = op.communicator();
-  ScopedPhase timed(comm.timings(), Phase::preconditioner_setup);
+  ScopedPhase timed(detail::operator_timings(op), Phase::preconditioner_setup);
   auto const& space = op.space();
   std::int64_t const points = op.global_rows();
   std::int64_t const local_rows = op.local_rows();
@@ -397,7 +400,7 @@ void NystromPreconditioner<Operator>::factor_core(double noise_floor) {
   // iterations where plain CG takes 250; docs/design/nystrom.md).
   summary_.shift = op.ridge() > 0 ? static_cast<double>(op.ridge())
                                   : std::max(summary_.residual_trace / points, noise_floor * std::sqrt(points));
-  core_ = detail::reproducible_gram(op.space(), op.communicator(), factor_);
+  core_ = detail::reproducible_gram(op.space(), op.communicator(), factor_, detail::operator_timings(op));
   for (std::int64_t j = 0; j < rank; ++j) core_[static_cast<std::size_t>(j * rank + j)] += summary_.shift;
   int const info = detail::cholesky_factor_in_place(core_, static_cast<int>(rank));
   if (info != 0) {
@@ -416,7 +419,8 @@ void NystromPreconditioner<Operator>::apply(block_type const& residual, block_ty
   auto const rank = static_cast<int>(factor_.extent(1));
   auto const columns = static_cast<int>(residual.extent(1));
   // y = (shift I + F^T F)^{-1} F^T r on every rank, then out = (r - F y) / shift on this rank's rows
-  auto coefficients = detail::reproducible_cross_products(space, comm, factor_, residual, &scratch_);
+  auto coefficients =
+      detail::reproducible_cross_products(space, comm, factor_, residual, &scratch_, detail::operator_timings(*op_));
   detail::cholesky_solve_in_place(core_, rank, coefficients, columns);
   if (device_coefficients_.extent(1) != static_cast<std::size_t>(columns))
     device_coefficients_ = Kokkos::View<double**, Kokkos::LayoutLeft, memory_space>(

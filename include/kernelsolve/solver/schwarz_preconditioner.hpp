@@ -192,7 +192,7 @@ SchwarzPreconditioner<Operator>::SchwarzPreconditioner(Operator const& op, Schwa
   detail::ProfilingRegion region("kernelsolve::SchwarzPreconditioner::setup");
   Kokkos::Timer timer;
   auto const& comm = op.communicator();
-  ScopedPhase timed(comm.timings(), Phase::preconditioner_setup);
+  ScopedPhase timed(detail::operator_timings(op), Phase::preconditioner_setup);
   double const at_zero = static_cast<double>(op.kernel()(scalar_type(0)));
   auto problem = detail::invalid_schwarz_options(options);
   if (!problem && !(at_zero > 0))

@@ -5,7 +5,6 @@
 #include <kernelsolve/core/collective_errors.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
-#include <kernelsolve/detail/reproducible_gram.hpp>
 #include <kernelsolve/operator/kernel_operator.hpp>
 #include <kernelsolve/solver/detail/host_cholesky.hpp>
 #include <kernelsolve/solver/nystrom_preconditioner.hpp>
@@ -34,8 +33,9 @@ namespace kernelsolve {
 /// two-level method with the coarse operator taken from the Nystrom approximation, so it needs no operator apply.
 /// It is symmetric for any U, and positive definite (B M_S^{-1} B with B = I - U U^T is semidefinite, and positive on
 /// the vectors U^T x = 0, where the coarse term vanishes): CG stays valid. Setup: both levels (see their classes),
-/// then F^T F (k x k, summed reproducibly) and its eigendecomposition on every rank; directions whose sigma^2 is
-/// below the factor's rounding (64 eps sigma_max^2 in its precision) are left to Schwarz. Apply: one Schwarz apply,
+/// then F^T F (k x k, from the Nystrom core's Cholesky factor: L L^T - shift I) and its eigendecomposition on every
+/// rank; directions whose sigma^2 is below the factor's rounding (64 eps sigma_max^2 in its precision, or that of
+/// the core in double) are left to Schwarz. Apply: one Schwarz apply,
 /// two reductions of k Dv values, and four passes of N k Dv multiply-adds over F.
 template <class Operator>
 class TwoLevelPreconditioner {
@@ -60,7 +60,11 @@ class TwoLevelPreconditioner {
     auto const& factor = nystrom_.factor();
     rank_ = static_cast<int>(factor.extent(1));
     // F^T F = V Sigma^2 V^T, U = F V Sigma^{-1} = F T over the kept directions: U^T r = T^T (F^T r), U c = F (T c).
-    auto vectors = detail::reproducible_gram(op.space(), op.communicator(), factor);
+    // F^T F is the Nystrom core's L L^T - shift I (k^3 / 3 flops, where summing it again would cost N k^2 / 2);
+    // directions at its rounding (eps (lambda_max + shift)) fall below the floor and are dropped.
+    double const shift = nystrom_.summary().shift;
+    auto vectors = detail::factor_times_transpose(nystrom_.core_factor(), rank_);
+    for (int j = 0; j < rank_; ++j) vectors[static_cast<std::size_t>(j) * rank_ + j] -= shift;
     std::vector<double> eigenvalues;
     int const info = detail::symmetric_eigen_in_place(vectors, rank_, eigenvalues);
     detail::throw_on_every_rank_if<InvalidArgument>(
@@ -70,8 +74,8 @@ class TwoLevelPreconditioner {
             : std::optional<std::string>(detail::concatenate("the eigendecomposition of F^T F failed (", info, ")")),
         "TwoLevelPreconditioner");
     double const largest = rank_ > 0 ? eigenvalues.back() : 0.0;
-    double const floor = 64 * std::numeric_limits<scalar_type>::epsilon() * largest;
-    double const shift = nystrom_.summary().shift;
+    double const floor = 64 * std::max<double>(std::numeric_limits<scalar_type>::epsilon() * largest,
+                                               std::numeric_limits<double>::epsilon() * (largest + shift));
     for (int j = 0; j < rank_; ++j) {
       double const lambda = eigenvalues[static_cast<std::size_t>(j)];
       if (!(lambda > floor)) {
@@ -127,8 +131,8 @@ class TwoLevelPreconditioner {
   std::vector<double> coarse_coordinates(block_type const& block) const {
     auto const m = static_cast<int>(coarse_inverse_.size());
     auto const columns = static_cast<int>(block.extent(1));
-    auto const projections =
-        detail::reproducible_cross_products(op_->space(), op_->communicator(), nystrom_.factor(), block, &scratch_);
+    auto const projections = detail::reproducible_cross_products(op_->space(), op_->communicator(), nystrom_.factor(),
+                                                                 block, &scratch_, detail::operator_timings(*op_));
     std::vector<double> coordinates(static_cast<std::size_t>(m) * columns, 0.0);
     for (int c = 0; c < columns; ++c)
       for (int j = 0; j < m; ++j) {

@@ -26,7 +26,8 @@ struct WendlandC2Profile {
   // branch (the product loops stay vectorized).
   template <class Scalar>
   KS_PROFILE_FUNCTION static Scalar value(Scalar u) {
-    Scalar const t = radial_select_if_less(radial_sqrt(u), Scalar(1), radial_sqrt(u), Scalar(1));
+    Scalar const root = radial_sqrt(u);
+    Scalar const t = radial_select_if_less(root, Scalar(1), root, Scalar(1));
     Scalar const s = Scalar(1) - t;
     Scalar const s2 = s * s;
     return s2 * s2 * (Scalar(4) * t + Scalar(1));
@@ -35,7 +36,8 @@ struct WendlandC2Profile {
   // 0 from the support on.
   template <class Scalar>
   KS_PROFILE_FUNCTION static Scalar slope(Scalar u) {
-    Scalar const t = radial_select_if_less(radial_sqrt(u), Scalar(1), radial_sqrt(u), Scalar(1));
+    Scalar const root = radial_sqrt(u);
+    Scalar const t = radial_select_if_less(root, Scalar(1), root, Scalar(1));
     Scalar const s = Scalar(1) - t;
     return Scalar(-10) * s * s * s;
   }

@@ -20,6 +20,10 @@ int cholesky_factor_in_place(double* matrix, int n);
 void cholesky_solve_in_place(std::vector<double> const& factor, int n, std::vector<double>& right_hand_sides,
                              int columns);
 
+/// \brief L L^T (n x n, column-major, both triangles) of a Cholesky factor from cholesky_factor_in_place (BLAS
+/// dsyrk): the matrix it factored, to rounding (n^3 / 3 flops, no pass over the rows that made it).
+std::vector<double> factor_times_transpose(std::vector<double> const& factor, int n);
+
 /// \brief Overwrites the n x n column-major symmetric `matrix` (lower triangle read) with its orthonormal eigenvectors
 /// (column j for eigenvalues[j], ascending; LAPACK dsyev). \return 0 on success, else LAPACK's info > 0.
 int symmetric_eigen_in_place(std::vector<double>& matrix, int n, std::vector<double>& eigenvalues);
