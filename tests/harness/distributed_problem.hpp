@@ -131,6 +131,16 @@ inline std::vector<double> uneven_rows(reference::HostMatrix const& all, MPI_Com
                              all.values.begin() + start(rank + 1) * all.columns);
 }
 
+/// This rank's rows of `all` on the balanced split of comm (RowPartition::balanced), as a Block.
+template <class Block>
+Block balanced_rows(char const* label, reference::HostMatrix const& all, MPI_Comm comm) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  auto const partition = RowPartition::balanced(all.rows, size);
+  return reference::to_block<Block>(label, all, partition.begin(rank), partition.local_rows(rank));
+}
+
 /// max |a - b| / max |b|.
 inline double max_relative_difference(reference::HostMatrix const& a, reference::HostMatrix const& b) {
   double difference = 0, scale = 0;

@@ -32,6 +32,7 @@ namespace {
 using kernelsolve::KernelSolver;
 using kernelsolve::KernelSolverOptions;
 using kernelsolve::reference::HostMatrix;
+using kernelsolve::test::balanced_rows;
 using kernelsolve::test::uneven_rows;
 using Operator = kernelsolve::DistributedOperator<kernelsolve::Gaussian<double>>;
 
@@ -45,16 +46,6 @@ HostMatrix sorted_points(std::int64_t count, int dimension, std::uint64_t seed) 
   for (std::int64_t k = 0; k < count; ++k)
     for (int d = 0; d < dimension; ++d) sorted(k, d) = points(order[static_cast<std::size_t>(k)], d);
   return sorted;
-}
-
-/// This rank's rows of `all` on the balanced split of comm.
-template <class Block>
-Block balanced_rows(char const* label, HostMatrix const& all, MPI_Comm comm) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  auto const partition = kernelsolve::RowPartition::balanced(all.rows, size);
-  return kernelsolve::reference::to_block<Block>(label, all, partition.begin(rank), partition.local_rows(rank));
 }
 
 TEST(CutoffOperator, StaysWithinTheBoundOfTheDenseOperatorWithTheSameBitsOnEveryRankCount) {

@@ -99,11 +99,13 @@ TYPED_TEST(RadialKernel, DerivativesMatchFiniteDifferences) {
 TYPED_TEST(RadialKernel, ProductMatchesBruteForceSum) {
   std::mt19937_64 generator(11);
   using Block = Kokkos::View<double**, Kokkos::LayoutLeft>;
-  for (int const dimension : {1, 3, 6}) {
+  for (int const dimension : {1, 3, 6, 17}) {  // 6 and 17: a run-time dimension
     auto const targets = kernelsolve::reference::uniform_matrix<double>(37, dimension, generator);
     auto const sources = kernelsolve::reference::uniform_matrix<double>(101, dimension, generator);
     auto const weights = kernelsolve::reference::uniform_matrix<double>(101, 5, generator);
-    auto const kernel = TypeParam::from_sigma(0.4);
+    // Distances grow like sqrt(D): a compact support of 0.4 would hold no pair at D = 17.
+    double const sigma = dimension == 17 ? 1.2 : 0.4;
+    auto const kernel = TypeParam::from_sigma(sigma);
     Block out("out", 37, 5);
     kernelsolve::kernel_product(Kokkos::DefaultExecutionSpace(), kernel,
                                 kernelsolve::reference::to_block<Block>("t", targets, 0, 37),
@@ -111,7 +113,7 @@ TYPED_TEST(RadialKernel, ProductMatchesBruteForceSum) {
                                 kernelsolve::reference::to_block<Block>("w", weights, 0, 101), out);
     auto const expected = kernelsolve::reference::multiply(
         kernelsolve::reference::kernel_matrix(
-            [](double r2) { return expected_kernel(TypeParam::family, std::sqrt(r2), 0.4); }, targets, sources),
+            [sigma](double r2) { return expected_kernel(TypeParam::family, std::sqrt(r2), sigma); }, targets, sources),
         weights);
     EXPECT_LE(kernelsolve::reference::relative_error(kernelsolve::reference::to_host_matrix(out), expected), 1e-14)
         << "D = " << dimension;

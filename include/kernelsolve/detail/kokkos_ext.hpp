@@ -23,6 +23,26 @@
 #define KS_FORCEINLINE_LAMBDA
 #endif
 
+// Marks a loop over SIMD lanes as the one to vectorize (OpenMP's simd construct, in host code compiled with OpenMP).
+// Without it GCC unrolls a short lane loop completely and vectorizes the loop around it instead (the coordinates of
+// a run-time dimension: strided loads, 5x slower). Empty elsewhere: a hint, never a change of results (the lanes are
+// independent).
+#if defined(_OPENMP) && !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)
+#define KS_VECTORIZE_LANES _Pragma("omp simd")
+#else
+#define KS_VECTORIZE_LANES
+#endif
+
+// GNU vector types (vector_size) for host register tiles (product/detail/row_product.hpp), and a loop to unroll
+// completely so that the tile's registers are named by constants.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(__HIPCC__)
+#define KS_HAVE_VECTOR_TYPES 1
+#define KS_UNROLL _Pragma("GCC unroll 16")
+#else
+#define KS_HAVE_VECTOR_TYPES 0
+#define KS_UNROLL
+#endif
+
 namespace kernelsolve {
 namespace detail {
 

@@ -76,6 +76,10 @@ struct TileSourceRanges {
     int const tile = (first_row + row) / cutoff_tile_rows - first_tile;
     for (int range = offsets(tile); range < offsets(tile + 1); ++range) function(begins(range), ends(range));
   }
+  /// Whether rows first .. last reduce over the same ranges: whether they are in the same tile.
+  KOKKOS_FORCEINLINE_FUNCTION bool same_ranges(int first, int last) const {
+    return (first_row + first) / cutoff_tile_rows == (first_row + last) / cutoff_tile_rows;
+  }
 };
 
 template <class MemorySpace>

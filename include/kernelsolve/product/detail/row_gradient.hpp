@@ -49,22 +49,23 @@ struct RowGradient {
       for (int c = 0; c < Columns; ++c) target_weight[c] = target_weights(i, c);
     }
     LaneSums<Lanes, scalar_type, width> lane_sums;
+    // The terms of source j from its squared distance r2.
+    auto const terms_of = [&](int j, scalar_type r2, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
+      scalar_type weight = 0;  // u_i . v_j
+      if constexpr (Columns > 0) {
+        for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
+      } else {
+        for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
+      }
+      scalar_type const slope = 2 * kernel.derivative(r2) * weight;
+      for (int w = 0; w < Coordinates; ++w) {
+        int const d = first_coordinate + w;
+        terms[w] = slope * (targets(i, d) - sources(j, d));
+      }
+      if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
+    };
     source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
-      lane_sums.add(begin, end, [&](int j, scalar_type(&terms)[width]) KS_FORCEINLINE_LAMBDA {
-        scalar_type const r2 = squared_distance<Dimension>(targets, sources, dimension, target, i, j);
-        scalar_type weight = 0;  // u_i . v_j
-        if constexpr (Columns > 0) {
-          for (int c = 0; c < Columns; ++c) weight += target_weight[c] * source_weights(j, c);
-        } else {
-          for (int c = 0; c < columns; ++c) weight += target_weights(i, c) * source_weights(j, c);
-        }
-        scalar_type const slope = 2 * kernel.derivative(r2) * weight;
-        for (int w = 0; w < Coordinates; ++w) {
-          int const d = first_coordinate + w;
-          terms[w] = slope * (targets(i, d) - sources(j, d));
-        }
-        if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
-      });
+      add_row_terms<Dimension, Lanes>(lane_sums, targets, sources, dimension, target, i, begin, end, terms_of);
     });
     scalar_type sums[width];
     lane_sums.sums(sums);

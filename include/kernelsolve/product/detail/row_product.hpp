@@ -57,6 +57,18 @@ struct LaneSums {
   /// Force-inlined: Clang otherwise keeps it as a call of its own, so the loop is not where the row functor is.
   template <class Body>
   KOKKOS_FORCEINLINE_FUNCTION void add(int begin, int end, Body const& body) {
+    add_prepared(
+        begin, end, [](int, Scalar(&)[Lanes]) KS_FORCEINLINE_LAMBDA {},
+        [](int) KS_FORCEINLINE_LAMBDA { return Scalar(0); },
+        [&](int j, Scalar, Scalar(&terms)[Width]) KS_FORCEINLINE_LAMBDA { body(j, terms); });
+  }
+
+  /// add() for terms of a value per source that is cheaper to compute for Lanes sources at once (the distances of a
+  /// run-time dimension): prepare(block, values) writes the values of sources block .. block + Lanes - 1, single(j)
+  /// the value of one source with the same bits, and body(j, value, terms) the Width terms of source j.
+  template <class Prepare, class Single, class Body>
+  KOKKOS_FORCEINLINE_FUNCTION void add_prepared(int begin, int end, Prepare const& prepare, Single const& single,
+                                                Body const& body) {
     int const origin = begin % Lanes;
     int const blocked_end = end - (end - begin) % Lanes;
     int block = begin;
@@ -69,9 +81,11 @@ struct LaneSums {
       for (int w = 0; w < Width; ++w)
         for (int lane = 0; lane < Lanes; ++lane) local[w][lane] = chunk[w][lane];
       for (; block < stop; block += Lanes) {
+        Scalar values[Lanes] = {};
+        prepare(block, values);
         for (int lane = 0; lane < Lanes; ++lane) {
           Scalar terms[Width];
-          body(block + lane, terms);
+          body(block + lane, values[lane], terms);
           for (int w = 0; w < Width; ++w) local[w][lane] += terms[w];
         }
       }
@@ -83,7 +97,7 @@ struct LaneSums {
       enter_chunk(blocked_end, origin);
       for (int j = blocked_end; j < end; ++j) {
         Scalar terms[Width];
-        body(j, terms);
+        body(j, single(j), terms);
         for (int w = 0; w < Width; ++w) chunk[w][j - blocked_end] += terms[w];
       }
     }
@@ -107,6 +121,8 @@ struct AllSources {
   KOKKOS_FORCEINLINE_FUNCTION void for_each_range(int /*row*/, Function const& function) const {
     function(0, count);
   }
+  /// Whether rows first .. last reduce over the same ranges (always).
+  KOKKOS_FORCEINLINE_FUNCTION bool same_ranges(int /*first*/, int /*last*/) const { return true; }
 };
 
 /// The sources of `ranges` in [begin, end): one piece of a product summed piece by piece as its sources arrive
@@ -126,6 +142,7 @@ struct SourcePhase {
       if (clipped_begin < clipped_end) function(clipped_begin, clipped_end);
     });
   }
+  KOKKOS_FORCEINLINE_FUNCTION bool same_ranges(int first, int last) const { return ranges.same_ranges(first, last); }
 };
 
 /// A row's lane sums start at 0 and end in out: the whole product in one call.
@@ -189,6 +206,114 @@ KOKKOS_INLINE_FUNCTION Scalar squared_distance(Targets const& targets, Sources c
   return sum;
 }
 
+/// \brief values[l] = |x_i - y_(block + l)|^2 for the Lanes sources from `block` on, of a run-time dimension: the
+/// coordinates in the outer loop and the lanes inside, so that each coordinate is one contiguous load of Lanes
+/// sources (column-major sources) and the lanes vectorize; the same operations, in the same order, as
+/// squared_distance<0> for one source, so a source gets the same bits in a block or alone.
+template <int Lanes, class Targets, class Sources, class Scalar>
+KOKKOS_FORCEINLINE_FUNCTION void squared_distances_of_block(Targets const& targets, Sources const& sources,
+                                                            int dimension, int i, int block, Scalar (&values)[Lanes]) {
+  Scalar sums[Lanes];
+  for (int lane = 0; lane < Lanes; ++lane) sums[lane] = 0;
+  for (int d = 0; d < dimension; ++d) {
+    Scalar const target = targets(i, d);
+    KS_VECTORIZE_LANES
+    for (int lane = 0; lane < Lanes; ++lane) {
+      Scalar const difference = target - sources(block + lane, d);
+      sums[lane] += difference * difference;
+    }
+  }
+  for (int lane = 0; lane < Lanes; ++lane) values[lane] = sums[lane];
+}
+
+/// \brief values[r][l] = |x_(first_row + r) - y_(block + l)|^2 for Rows target rows and the Lanes sources from
+/// `block` on, of a run-time dimension: each coordinate's Lanes source values are loaded once for all Rows rows (a
+/// register tile, the shape of a GEMM micro-kernel), and each row's distances take the operations of
+/// squared_distances_of_block, in the same order: the same bits in a group of rows or alone.
+/// Host compilers with GNU vector types (GCC, Clang) get the tile as SIMD registers: GCC keeps a two-dimensional
+/// array of lanes in memory (a load and a store per multiply-add), named vector types it keeps in registers.
+template <int Rows, int Lanes, class Targets, class Sources, class Scalar>
+KOKKOS_FORCEINLINE_FUNCTION void squared_distances_of_rows(Targets const& targets, Sources const& sources,
+                                                           int dimension, int first_row, int block,
+                                                           Scalar (&values)[Rows][Lanes]) {
+#if KS_HAVE_VECTOR_TYPES
+  typedef Scalar register_type __attribute__((vector_size(simd_register_bytes)));
+  constexpr int per_register = simd_register_bytes / static_cast<int>(sizeof(Scalar));
+  static_assert(Lanes % per_register == 0, "squared_distances_of_rows: lanes fill whole registers");
+  constexpr int registers = Lanes / per_register;
+  register_type sums[Rows][registers];
+  KS_UNROLL
+  for (int r = 0; r < Rows; ++r) {
+    KS_UNROLL
+    for (int k = 0; k < registers; ++k) sums[r][k] = register_type{};
+  }
+  for (int d = 0; d < dimension; ++d) {
+    register_type source[registers];
+    if constexpr (std::is_same_v<typename Sources::array_layout, Kokkos::LayoutLeft>) {
+      __builtin_memcpy(&source, &sources(block, d), sizeof source);  // Lanes contiguous values (column-major)
+    } else {
+      Scalar gathered[Lanes];
+      for (int lane = 0; lane < Lanes; ++lane) gathered[lane] = sources(block + lane, d);
+      __builtin_memcpy(&source, gathered, sizeof source);
+    }
+    KS_UNROLL
+    for (int r = 0; r < Rows; ++r) {
+      Scalar const target = targets(first_row + r, d);
+      KS_UNROLL
+      for (int k = 0; k < registers; ++k) {
+        register_type const difference = target - source[k];
+        sums[r][k] += difference * difference;
+      }
+    }
+  }
+  KS_UNROLL
+  for (int r = 0; r < Rows; ++r)
+    for (int k = 0; k < registers; ++k)
+      for (int l = 0; l < per_register; ++l) values[r][k * per_register + l] = sums[r][k][l];
+#else
+  Scalar sums[Rows][Lanes];
+  for (int r = 0; r < Rows; ++r)
+    for (int lane = 0; lane < Lanes; ++lane) sums[r][lane] = 0;
+  for (int d = 0; d < dimension; ++d) {
+    for (int r = 0; r < Rows; ++r) {
+      Scalar const target = targets(first_row + r, d);
+      for (int lane = 0; lane < Lanes; ++lane) {
+        Scalar const difference = target - sources(block + lane, d);
+        sums[r][lane] += difference * difference;
+      }
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int lane = 0; lane < Lanes; ++lane) values[r][lane] = sums[r][lane];
+#endif
+}
+
+/// \brief Adds row i's terms over the sources [begin, end) to its lane sums, terms_of(j, r2, terms) making the
+/// Sums::width terms of source j from its squared distance r2: for a compile-time dimension the distance loop
+/// unrolls inside the lane loop, which vectorizes; for a run-time one the distances of a block of lanes come first,
+/// coordinate by coordinate (squared_distances_of_block). `target`: row i's coordinates for a compile-time dimension.
+template <int Dimension, int Lanes, class Sums, class Targets, class Sources, class Scalar, class TermsOf>
+KOKKOS_FORCEINLINE_FUNCTION void add_row_terms(Sums& lane_sums, Targets const& targets, Sources const& sources,
+                                               int dimension, Scalar const* target, int i, int begin, int end,
+                                               TermsOf const& terms_of) {
+  if constexpr (Dimension > 0) {
+    lane_sums.add(begin, end, [&](int j, Scalar(&terms)[Sums::width]) KS_FORCEINLINE_LAMBDA {
+      terms_of(j, squared_distance<Dimension>(targets, sources, dimension, target, i, j), terms);
+    });
+  } else {
+    lane_sums.add_prepared(
+        begin, end,
+        [&](int block, Scalar(&r2)[Lanes])
+            KS_FORCEINLINE_LAMBDA { squared_distances_of_block<Lanes>(targets, sources, dimension, i, block, r2); },
+        [&](int j) KS_FORCEINLINE_LAMBDA { return squared_distance<0>(targets, sources, dimension, target, i, j); },
+        terms_of);
+  }
+}
+
+/// Target rows whose distances a product of a run-time dimension computes together on host spaces
+/// (squared_distances_of_rows): the source coordinates are read once per group instead of once per row.
+inline constexpr int distance_group_rows = 8;
+
 /// Independent source lanes per row: simd_unroll registers of the compilation target on CPUs (simd_width.hpp); GPUs
 /// vectorize across rows instead.
 template <class ExecutionSpace, class Scalar>
@@ -221,18 +346,89 @@ struct RowProduct {
   SourceRanges source_ranges;
   Carry carry = {};
 
+  /// Rows per call: a group of distance_group_rows for a run-time dimension on host spaces, else one.
+  static constexpr int group_rows = Dimension == 0 && Lanes > 1 ? distance_group_rows : 1;
+  /// Sources per piece of a group's ranges, whose distances the group keeps (group_rows x piece: L1-sized).
+  static constexpr int piece_sources = 8 * Lanes;
+
   // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
-  KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(int index) const {
+    if constexpr (group_rows == 1) {
+      row(index);
+    } else {
+      // A group of rows shares its distance tiles when they reduce over the same ranges; else (the last rows, or
+      // a group across two cutoff tiles) row by row, with the same bits.
+      int const first = index * group_rows;
+      int const count = static_cast<int>(targets.extent(0));
+      if (first + group_rows <= count && source_ranges.same_ranges(first, first + group_rows - 1)) {
+        group(first);
+      } else {
+        for (int i = first; i < count && i < first + group_rows; ++i) row(i);
+      }
+    }
+  }
+
+  /// The terms of source j from its squared distance r2.
+  KOKKOS_FORCEINLINE_FUNCTION void terms_of(int j, scalar_type r2, scalar_type (&terms)[Columns]) const {
+    scalar_type const k = kernel(r2);
+    for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
+  }
+
+  /// Row i alone.
+  KOKKOS_FORCEINLINE_FUNCTION void row(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
     load_target<Dimension>(targets, i, target);
     LaneSums<Lanes, scalar_type, Columns> lane_sums;
     carry.resume(i, first_column, lane_sums);
     source_ranges.for_each_range(i, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
-      lane_sums.add(begin, end, [&](int j, scalar_type(&terms)[Columns]) KS_FORCEINLINE_LAMBDA {
-        scalar_type const k = kernel(squared_distance<Dimension>(targets, sources, dimension, target, i, j));
-        for (int c = 0; c < Columns; ++c) terms[c] = k * weights(j, first_column + c);
-      });
+      add_row_terms<Dimension, Lanes>(lane_sums, targets, sources, dimension, target, i, begin, end,
+                                      [&](int j, scalar_type r2, scalar_type(&terms)[Columns])
+                                          KS_FORCEINLINE_LAMBDA { terms_of(j, r2, terms); });
     });
+    finish(i, lane_sums);
+  }
+
+  /// Rows first .. first + group_rows - 1, which reduce over the same ranges: each piece of the ranges gets the
+  /// distances of all rows in one register-tiled pass over the coordinates (squared_distances_of_rows), then each
+  /// row's lane sums take them as row() would (pieces of whole lane blocks: the same lanes and chunks).
+  KOKKOS_FORCEINLINE_FUNCTION void group(int first) const {
+    LaneSums<Lanes, scalar_type, Columns> lane_sums[group_rows];
+    for (int r = 0; r < group_rows; ++r) carry.resume(first + r, first_column, lane_sums[r]);
+    scalar_type const unused_target[1] = {};
+    source_ranges.for_each_range(first, [&](int begin, int end) KS_FORCEINLINE_LAMBDA {
+      for (int piece_begin = begin; piece_begin < end; piece_begin += piece_sources) {
+        int const length = end - piece_begin < piece_sources ? end - piece_begin : piece_sources;
+        int const blocked = length - length % Lanes;
+        scalar_type r2[group_rows][piece_sources];
+        for (int offset = 0; offset < blocked; offset += Lanes) {
+          scalar_type values[group_rows][Lanes];
+          squared_distances_of_rows<group_rows, Lanes>(targets, sources, dimension, first, piece_begin + offset,
+                                                       values);
+          for (int r = 0; r < group_rows; ++r)
+            for (int lane = 0; lane < Lanes; ++lane) r2[r][offset + lane] = values[r][lane];
+        }
+        for (int offset = blocked; offset < length; ++offset)
+          for (int r = 0; r < group_rows; ++r)
+            r2[r][offset] =
+                squared_distance<0>(targets, sources, dimension, unused_target, first + r, piece_begin + offset);
+        for (int r = 0; r < group_rows; ++r) {
+          lane_sums[r].add_prepared(
+              piece_begin, piece_begin + length,
+              [&](int block, scalar_type(&values)[Lanes]) KS_FORCEINLINE_LAMBDA {
+                for (int lane = 0; lane < Lanes; ++lane) values[lane] = r2[r][block - piece_begin + lane];
+              },
+              [&](int j) KS_FORCEINLINE_LAMBDA { return r2[r][j - piece_begin]; },
+              [&](int j, scalar_type value, scalar_type(&terms)[Columns])
+                  KS_FORCEINLINE_LAMBDA { terms_of(j, value, terms); });
+        }
+      }
+    });
+    for (int r = 0; r < group_rows; ++r) finish(first + r, lane_sums[r]);
+  }
+
+  /// Row i's sums to out, or kept for the next phase.
+  template <class Sums>
+  KOKKOS_FORCEINLINE_FUNCTION void finish(int i, Sums& lane_sums) const {
     if (carry.keep(i, first_column, lane_sums)) return;
     scalar_type sums[Columns];
     lane_sums.sums(sums);
@@ -304,8 +500,9 @@ void row_product_loops(ExecutionSpace const& space, Kernel const& kernel, Target
       dispatch_count<max_columns_per_pass>(column_count - first_column, [&](auto columns_constant) {
         using Functor = RowProduct<decltype(dimension_constant)::value, decltype(columns_constant)::value, Lanes,
                                    Kernel, Targets, Sources, Weights, Out, SourceRanges, Carry>;
+        int const calls = (target_count + Functor::group_rows - 1) / Functor::group_rows;
         Kokkos::parallel_for(
-            "kernelsolve::kernel_product::rows", Kokkos::RangePolicy<ExecutionSpace>(space, 0, target_count),
+            "kernelsolve::kernel_product::rows", Kokkos::RangePolicy<ExecutionSpace>(space, 0, calls),
             Functor{kernel, targets, sources, weights, out, first_column, dimension, source_ranges, carry});
       });
     }
