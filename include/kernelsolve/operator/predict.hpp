@@ -21,7 +21,7 @@ namespace kernelsolve {
 /// The kernel ridge regression / GP mean / RBF interpolant at M new points: K(x_new, x) c, matrix-free. Each rank
 /// passes its own rows of the new points (any split, also empty) and of the coefficients (op's partition); the
 /// coefficients are gathered once (O(N Dv) per rank) and every rank computes its rows of the values. The ridge of
-/// `op` plays no part (x_new are not the points). A truncated `op` (DistributedOperator::truncate) predicts with the
+/// `op` plays no part (x_new are not the points). A truncated `op` (a CutoffOperator) predicts with the
 /// cutoff product at the same truncation, tiles of 64 new points in the order given: pass them spatially sorted.
 /// \param coefficients op.local_rows() x Dv, this rank's rows of c (e.g. the solution of conjugate_gradient).
 /// \param new_points   this rank's M_r x D new points, in op's memory space, any layout.

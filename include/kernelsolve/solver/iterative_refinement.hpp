@@ -35,7 +35,7 @@ namespace kernelsolve {
 /// The two operators are the same matrix in two precisions (DistributedOperator<Gaussian<double>> and
 /// <Gaussian<float>> on the same points and partition): the kernel is evaluated in the inner precision inside the
 /// inner solves (nearly all of the work) and in the outer precision once per outer step. The inner one may also be
-/// an approximation in the same precision, e.g. truncated (DistributedOperator::truncate: cutoff products), as long
+/// an approximation in the same precision, e.g. truncated (a CutoffOperator: cutoff products), as long
 /// as ||A_inner^{-1} (A_outer - A_inner)|| < 1: each outer step then still gains, and the verdicts stay exact. Verdicts
 /// come from the outer true residual: a column converges when ||b - A_outer x|| <= max(rtol ||b||, atol), ends
 /// diverged_stagnation when an outer step does not reduce it below stagnation_improvement times the last one (the
