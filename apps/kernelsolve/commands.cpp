@@ -26,8 +26,9 @@ Precision resolve_precision(std::optional<Precision> const& option, io::ElementT
 void validate(SolverOptions const& options) {
   KS_USER_REQUIRE(std::isfinite(options.alpha) && options.alpha >= 0, "alpha (the ridge) must be finite and >= 0, got ",
                   options.alpha);
-  KS_USER_REQUIRE(!options.rtol || (std::isfinite(*options.rtol) && *options.rtol > 0),
-                  "--rtol (the relative tolerance) must be finite and > 0, got ", options.rtol.value_or(0));
+  // rtol >= 1 is met by c = 0 for every right-hand side: refused, as PETSc does.
+  KS_USER_REQUIRE(!options.rtol || (std::isfinite(*options.rtol) && *options.rtol > 0 && *options.rtol < 1),
+                  "--rtol (the relative tolerance) must be in (0, 1), got ", options.rtol.value_or(0));
   KS_USER_REQUIRE(std::isfinite(options.criteria.absolute_tolerance) && options.criteria.absolute_tolerance >= 0,
                   "--atol must be finite and >= 0, got ", options.criteria.absolute_tolerance);
   KS_USER_REQUIRE(options.criteria.max_iterations >= 1, "--max-it must be >= 1, got ", options.criteria.max_iterations);

@@ -201,6 +201,9 @@ def test_bad_options_are_refused():
         solver.solve(np.ones(19))
     with pytest.raises(kernelsolve.InvalidArgument, match="relative|tolerance|rtol"):
         solver.solve(np.ones(20), rtol=-1.0)
+    # rtol >= 1 would accept c = 0 for any b: refused, not a "converged" zero.
+    with pytest.raises(kernelsolve.InvalidArgument, match=r"rtol\) must be in \[0, 1\)"):
+        solver.solve(np.ones(20), rtol=2.0)
     with pytest.raises(kernelsolve.InvalidArgument, match="new_points has 3 columns, expected 2"):
         solver.predict(np.ones(20), np.ones((4, 3)))
 

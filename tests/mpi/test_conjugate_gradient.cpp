@@ -171,7 +171,13 @@ TEST(ConjugateGradientErrors, ShapesAndCriteria) {
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, no_columns, no_columns), InvalidArgument,
                             "Dv >= 1 columns, got 0");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, with_rtol(-1e-3)),
-                            InvalidArgument, "rtol) must be finite and >= 0, got -0.001");
+                            InvalidArgument, "rtol) must be in [0, 1) (rtol >= 1 accepts c = 0), got -0.001");
+  // Only rank 0 asks for rtol 2, which c = 0 would meet: every rank refuses it.
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(
+                                problem.op, problem.b, x, with_rtol(kernelsolve::test::world_rank() == 0 ? 2.0 : 1e-6)),
+                            InvalidArgument, "rtol) must be in [0, 1) (rtol >= 1 accepts c = 0), got 2");
+  EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, with_rtol(1.0)),
+                            InvalidArgument, "rtol) must be in [0, 1) (rtol >= 1 accepts c = 0), got 1");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, with_rtol(1e-3, -1)),
                             InvalidArgument, "max_iterations must be >= 0, got -1");
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, with_rtol(0.0)),

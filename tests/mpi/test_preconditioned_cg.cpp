@@ -352,7 +352,7 @@ TEST(PreconditionedConjugateGradientErrors, WrongBlockOnOneRankThrowsOnEveryRank
   criteria.relative_tolerance = wrong_here ? -1.0 : 1e-6;
   auto y = problem.new_block(2);
   EXPECT_THROW_WITH_MESSAGE(kernelsolve::test::conjugate_gradient(problem.op, problem.b, y, criteria), InvalidArgument,
-                            "rtol) must be finite and >= 0, got -1");
+                            "rtol) must be in [0, 1) (rtol >= 1 accepts c = 0), got -1");
 }
 
 }  // namespace

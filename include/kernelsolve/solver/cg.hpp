@@ -34,8 +34,11 @@ namespace detail {
 
 /// The rule the criteria break, or nothing when they are valid.
 inline std::optional<std::string> invalid_stopping_criteria(StoppingCriteria const& criteria) {
-  if (!(std::isfinite(criteria.relative_tolerance) && criteria.relative_tolerance >= 0))
-    return concatenate("the relative tolerance (rtol) must be finite and >= 0, got ", criteria.relative_tolerance);
+  // rtol >= 1 is met by c = 0 for every b (||b - A 0|| = ||b||): a "converged" answer that solved nothing.
+  if (!(std::isfinite(criteria.relative_tolerance) && criteria.relative_tolerance >= 0 &&
+        criteria.relative_tolerance < 1))
+    return concatenate("the relative tolerance (rtol) must be in [0, 1) (rtol >= 1 accepts c = 0), got ",
+                       criteria.relative_tolerance);
   if (!(std::isfinite(criteria.absolute_tolerance) && criteria.absolute_tolerance >= 0))
     return concatenate("the absolute tolerance (atol) must be finite and >= 0, got ", criteria.absolute_tolerance);
   if (!(criteria.relative_tolerance > 0 || criteria.absolute_tolerance > 0))

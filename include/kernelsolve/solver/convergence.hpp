@@ -42,7 +42,7 @@ enum class TrueResidualCheck {
 /// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it). A column converges only when its true
 /// residual b_k - A x_k meets the tolerance, not merely the solver's recursive residual (true_residual).
 struct StoppingCriteria {
-  double relative_tolerance = 1e-6;  ///< >= 0
+  double relative_tolerance = 1e-6;  ///< in [0, 1): rtol >= 1 would accept c = 0
   double absolute_tolerance = 0.0;   ///< >= 0; at least one of the two tolerances must be > 0
   int max_iterations = 10000;        ///< >= 0 (PETSc's default)
   TrueResidualCheck true_residual = TrueResidualCheck::verify;

@@ -311,8 +311,12 @@ KOKKOS_FORCEINLINE_FUNCTION void add_row_terms(Sums& lane_sums, Targets const& t
 }
 
 /// Target rows whose distances a product of a run-time dimension computes together on host spaces
-/// (squared_distances_of_rows): the source coordinates are read once per group instead of once per row.
-inline constexpr int distance_group_rows = 8;
+/// (squared_distances_of_rows): the source coordinates are read once per group instead of once per row. Measured
+/// on Zen 4 (AVX-512, docs/performance/dimension.md): 16 rows of doubles stream half the source bytes of 8 and ran
+/// D = 784 2.2x and D = 10 1.1x faster, their tile spilling a few registers; floats ran 1.2-1.7x slower with 16
+/// rows than with 8.
+template <class Scalar>
+inline constexpr int distance_group_rows_v = sizeof(Scalar) >= 8 ? 16 : 8;
 
 /// Independent source lanes per row: simd_unroll registers of the compilation target on CPUs (simd_width.hpp); GPUs
 /// vectorize across rows instead.
@@ -346,8 +350,8 @@ struct RowProduct {
   SourceRanges source_ranges;
   Carry carry = {};
 
-  /// Rows per call: a group of distance_group_rows for a run-time dimension on host spaces, else one.
-  static constexpr int group_rows = Dimension == 0 && Lanes > 1 ? distance_group_rows : 1;
+  /// Rows per call: a group of distance_group_rows_v for a run-time dimension on host spaces, else one.
+  static constexpr int group_rows = Dimension == 0 && Lanes > 1 ? distance_group_rows_v<scalar_type> : 1;
   /// Sources per piece of a group's ranges, whose distances the group keeps (group_rows x piece: L1-sized).
   static constexpr int piece_sources = 8 * Lanes;
 
