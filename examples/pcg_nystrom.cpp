@@ -37,7 +37,7 @@ int solve_and_check(int rank, int ranks) {
   using Operator = kernelsolve::DistributedOperator<kernelsolve::Gaussian<double>>;
   Operator const op(MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), kernelsolve::Gaussian<double>::from_sigma(0.1),
                     my_points, /*alpha=*/0.01);
-  kernelsolve::NystromPreconditioner<Operator> const nystrom(op);  // rank k: until tr(K - F F^T) <= 200 alpha
+  kernelsolve::NystromPreconditioner<Operator> const nystrom(op);  // rank k: automatic (design/nystrom.md)
   kernelsolve::ConjugateGradient<Operator> solver(op);             // keeps its workspace for later solves
   kernelsolve::StoppingCriteria criteria;
   criteria.relative_tolerance = 1e-10;  // on the true residual ||b - A c|| / ||b|| of every column

@@ -93,7 +93,8 @@ void add_solver_options(CLI::App& command, SolverOptions& options, bool solves) 
         ->capture_default_str();
     command
         .add_option("--rank", options.rank,
-                    "rank K of the nystrom preconditioner, or auto: grow it until tr(K - F F^T) <= 200 alpha")
+                    "rank K of the nystrom preconditioner, or auto: grow it until tr(K - F F^T) <= 200 alpha or "
+                    "until a round of pivots costs more than the products it saves")
         ->capture_default_str();
     command
         .add_option("--inner-rtol", options.inner_rtol,

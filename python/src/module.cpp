@@ -250,6 +250,9 @@ class Solver final : public Resource {
     d["rank_reason"] = s->rank_reason;
     d["initial_trace"] = s->initial_trace;
     d["residual_trace"] = s->residual_trace;
+    d["residual_norm_estimate"] = s->residual_norm_estimate;
+    d["residual_norm_estimate_rank"] = s->residual_norm_estimate_rank;
+    d["estimated_iterations"] = s->estimated_iterations;
     d["shift"] = s->shift;
     d["rounds"] = s->rounds;
     d["candidates"] = s->candidates;
@@ -483,6 +486,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("trace_factor", &NystromOptions::auto_trace_factor)
       .def_readwrite("relative_trace", &NystromOptions::auto_relative_trace)
       .def_readwrite("max_rank", &NystromOptions::auto_max_rank)
+      .def_readwrite("cost_rule", &NystromOptions::auto_cost_rule)
+      .def_readwrite("iteration_constant", &NystromOptions::auto_iteration_constant)
       .def_readwrite("block_size", &NystromOptions::block_size)
       .def_readwrite("seed", &NystromOptions::seed)
       .def_readwrite("memory_budget_bytes", &NystromOptions::memory_budget_bytes);

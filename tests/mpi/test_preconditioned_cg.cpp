@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -161,6 +162,78 @@ TEST(NystromPreconditioner, AutomaticRankStopsOnTheResidualTrace) {
   EXPECT_GT(summary.factor_bytes, 0);
 }
 
+/// The largest eigenvalue of the symmetric positive semidefinite `matrix`, by power iteration (to about 1e-6).
+double largest_eigenvalue(HostMatrix const& matrix) {
+  std::vector<double> v(static_cast<std::size_t>(matrix.rows), 1.0), w(v.size());
+  double eigenvalue = 0;
+  for (int iteration = 0; iteration < 2000; ++iteration) {
+    double norm = 0;
+    for (std::int64_t i = 0; i < matrix.rows; ++i) {
+      double sum = 0;
+      for (std::int64_t j = 0; j < matrix.columns; ++j) sum += matrix(i, j) * v[static_cast<std::size_t>(j)];
+      w[static_cast<std::size_t>(i)] = sum;
+      norm += sum * sum;
+    }
+    norm = std::sqrt(norm);
+    double const previous = eigenvalue;
+    double vnorm = 0;
+    for (double value : v) vnorm += value * value;
+    eigenvalue = norm / std::sqrt(vnorm);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = w[i] / norm;
+    if (iteration > 10 && std::abs(eigenvalue - previous) <= 1e-9 * eigenvalue) break;
+  }
+  return eigenvalue;
+}
+
+TEST(NystromPreconditioner, CostRuleStopsWhereARoundNoLongerPays) {
+  // Without the trace rule (auto_trace_factor = 0) and without the cost rule, the factor grows to the largest rank
+  // allowed; with the cost rule, it stops once a round (2 N b k multiply-adds) saves fewer products than it costs.
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 600, 3, 1, 0.3, 1e-2);
+  NystromOptions options;
+  options.block_size = 16;
+  options.auto_trace_factor = 0;
+  options.auto_max_rank = 400;
+  NystromOf<decltype(problem)> const with_rule(problem.op, options);
+  options.auto_cost_rule = false;
+  NystromOf<decltype(problem)> const without_rule(problem.op, options);
+  auto const& summary = with_rule.summary();
+  EXPECT_NE(summary.rank_reason.find("costs more than the products it saves"), std::string::npos)
+      << summary.rank_reason;
+  EXPECT_EQ(without_rule.summary().rank, 400) << without_rule.summary().rank_reason;
+  EXPECT_GT(summary.rank, 16);
+  EXPECT_LT(summary.rank, 400);
+  EXPECT_EQ(without_rule.summary().estimated_iterations, 0);
+  EXPECT_GT(summary.estimated_iterations, options.auto_iteration_constant);
+  // The same draws: the rule only stops the factor earlier.
+  auto const& pivots = with_rule.pivots();
+  ASSERT_LE(pivots.size(), without_rule.pivots().size());
+  EXPECT_TRUE(std::equal(pivots.begin(), pivots.end(), without_rule.pivots().begin()));
+
+  // The estimate bounds the largest eigenvalue of K - F F^T from below, for F the factor when it was made (its first
+  // residual_norm_estimate_rank columns), and closely on this smooth kernel.
+  auto const factor = gathered_factor(problem, with_rule);
+  auto residual = problem.dense_operator();
+  auto const k = summary.residual_norm_estimate_rank;
+  ASSERT_GT(k, 0);
+  ASSERT_LT(k, summary.rank);
+  for (std::int64_t i = 0; i < residual.rows; ++i) {
+    residual(i, i) -= 1e-2;
+    for (std::int64_t j = 0; j < residual.columns; ++j)
+      for (std::int64_t l = 0; l < k; ++l) residual(i, j) -= factor(i, l) * factor(j, l);
+  }
+  double const eigenvalue = largest_eigenvalue(residual);
+  EXPECT_LE(summary.residual_norm_estimate, eigenvalue * (1 + 1e-6));
+  EXPECT_GE(summary.residual_norm_estimate, 0.3 * eigenvalue);
+}
+
+TEST(NystromPreconditionerErrors, CostRuleConstantMustBePositive) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 40, 2, 1, 0.2, 1e-2);
+  NystromOptions options;
+  options.auto_iteration_constant = 0;
+  EXPECT_THROW_WITH_MESSAGE(NystromOf<decltype(problem)>(problem.op, options), InvalidArgument,
+                            "auto_iteration_constant must be finite and > 0, got 0");
+}
+
 TEST(NystromPreconditioner, WithoutRidgeTheShiftStaysAboveTheFactorsRoundingNoise) {
   // alpha = 0 and a factor of full rank: tr(K - F F^T) is rounding noise, and a shift at that level (16 eps) made
   // M^{-1} K indefinite in floating point (breakdown, or thousands of iterations where plain CG takes 250). An
@@ -301,7 +374,8 @@ TEST(NystromPreconditioner, SamePivotsIterationsAndBitsOnEveryRankCount) {
     auto const result = kernelsolve::test::preconditioned_conjugate_gradient(problem.op, preconditioner, problem.b, x,
                                                                              with_rtol(1e-10));
     std::vector<double> packed{double(result.column_iterations[0]), double(result.column_iterations[1]),
-                               double(preconditioner.summary().rank), preconditioner.summary().residual_trace};
+                               double(preconditioner.summary().rank), preconditioner.summary().residual_trace,
+                               preconditioner.summary().residual_norm_estimate};
     for (auto pivot : preconditioner.pivots()) packed.push_back(static_cast<double>(pivot));
     auto const solution = problem.gather(x);
     packed.insert(packed.end(), solution.values.begin(), solution.values.end());

@@ -81,16 +81,17 @@ class NystromPreconditioner {
  private:
   /// The setup's stages (the constructor runs them in this order).
   /// Why the factor stops growing before this round, or nothing: its capacity, the automatic trace test, noise.
+  /// `estimate_trace`: tr(K - F F^T) when summary_.residual_norm_estimate was made (0: no cost rule).
   std::optional<std::string> stop_reason(NystromOptions const& options, std::int64_t rank, std::int64_t capacity,
                                          std::string const& cap_reason, double trace, double trace_tolerance,
-                                         double noise_floor, int empty_rounds) const;
+                                         double noise_floor, int empty_rounds, double estimate_trace) const;
   /// One round of RPCholesky: `block` candidates drawn from diag(K - F F^T) (the same on every rank), their residual
   /// columns, those accepted appended to `factor` (columns rank, rank + 1, ...) with `diagonal` updated. Returns how
-  /// many were accepted.
+  /// many were accepted. With `estimate_norm`, summary_.residual_norm_estimate from the residual columns.
   int round(factor_type const& factor, std::int64_t rank, int block, std::vector<double> const& cumulative,
             Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> const& all_diagonal,
             Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> const& diagonal, double noise_floor,
-            std::mt19937_64& generator);
+            bool estimate_norm, std::mt19937_64& generator);
   /// The shift (alpha, or without a ridge the mean residual diagonal above the factor's rounding noise) and the
   /// Cholesky factor of the core shift I + F^T F, summed reproducibly, on every rank.
   void factor_core(double noise_floor);
@@ -121,6 +122,8 @@ std::optional<std::string> invalid_nystrom_options(NystromOptions const& options
   if (!(std::isfinite(options.auto_relative_trace) && options.auto_relative_trace >= 0))
     return concatenate("auto_relative_trace must be finite and >= 0, got ", options.auto_relative_trace);
   if (options.auto_max_rank < 1) return concatenate("auto_max_rank must be >= 1, got ", options.auto_max_rank);
+  if (!(std::isfinite(options.auto_iteration_constant) && options.auto_iteration_constant > 0))
+    return concatenate("auto_iteration_constant must be finite and > 0, got ", options.auto_iteration_constant);
   if (!(options.memory_budget_bytes > 0))
     return concatenate("the memory budget must be > 0 bytes, got ", options.memory_budget_bytes);
   if (options.rank && bytes_for_given_rank > options.memory_budget_bytes)
@@ -230,6 +233,36 @@ std::pair<std::int64_t, std::string> nystrom_capacity(NystromOptions const& opti
   return {capacity, reason};
 }
 
+/// The automatic rank's cost model: multiply-adds of the setup's register tiles that cost as much as one kernel pair
+/// of a product in dimension D. Measured on Zen 4 (AVX-512, 2 ranks x 1 thread, docs/design/nystrom.md): about 12 at
+/// D = 9 and 42 at D = 100 (products at 1.3e9 and 2.6e8 pairs/s, the setup's tiles at 1.1e10 to 1.6e10
+/// multiply-adds/s).
+inline double pair_multiply_adds(int dimension) {
+  return 8 + 0.5 * dimension;
+}
+
+/// The iterations that the cost rule estimates for a residual K - F F^T of largest eigenvalue `norm`.
+inline double estimated_iterations(NystromOptions const& options, double norm, double alpha) {
+  return options.auto_iteration_constant * std::sqrt(1 + norm / alpha);
+}
+
+/// Whether the next round of `block` pivots at rank `rank` would cost more than the products it saves. The largest
+/// eigenvalue of K - F F^T is taken to shrink with its trace: `norm` (the last round's estimate, made at trace
+/// `estimate_trace`) times trace / estimate_trace now, and once more that factor after the next round; the
+/// iterations it saves are the difference of estimated_iterations, an iteration costs one product of N^2 pairs plus
+/// an apply (4 N k multiply-adds), a round 2 N b k multiply-adds (its residual columns and its share of F^T F).
+inline bool round_does_not_pay(NystromOptions const& options, double norm, double estimate_trace, double trace,
+                               double alpha, std::int64_t points, int dimension, std::int64_t rank, int block) {
+  if (!(estimate_trace > 0) || !(norm > 0)) return false;
+  double const shrink = std::min(1.0, trace / estimate_trace);
+  double const saved = estimated_iterations(options, norm * shrink, alpha) -
+                       estimated_iterations(options, norm * shrink * shrink, alpha);
+  double const n = static_cast<double>(points);
+  double const iteration_cost = n * n * pair_multiply_adds(dimension) + 4.0 * n * static_cast<double>(rank);
+  double const round_cost = 2.0 * n * static_cast<double>(block) * static_cast<double>(rank);
+  return saved * iteration_cost < round_cost;
+}
+
 }  // namespace detail
 
 template <class Operator>
@@ -273,6 +306,8 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
   std::vector<double> cumulative(static_cast<std::size_t>(points));
   std::int64_t rank = 0;
   int empty_rounds = 0;
+  bool const cost_rule = !options.rank && options.auto_cost_rule && op.ridge() > 0;
+  double estimate_trace = 0;  // tr(K - F F^T) when the last round estimated the residual's norm
   while (true) {
     op.allgather_rows(diagonal, all_diagonal);
     double trace = 0;
@@ -281,13 +316,22 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
     summary_.residual_trace = trace;
     summary_.rank = rank;
     if (summary_.rounds > 0 && on_round) on_round(summary_);
-    if (auto reason =
-            stop_reason(options, rank, capacity, cap_reason, trace, trace_tolerance, noise_floor, empty_rounds)) {
+    if (cost_rule && estimate_trace > 0) {
+      summary_.estimated_iterations = detail::estimated_iterations(
+          options, summary_.residual_norm_estimate * std::min(1.0, trace / estimate_trace), op.ridge());
+    }
+    if (auto reason = stop_reason(options, rank, capacity, cap_reason, trace, trace_tolerance, noise_floor,
+                                  empty_rounds, cost_rule ? estimate_trace : 0.0)) {
       summary_.rank_reason = std::move(*reason);
       break;
     }
     int const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
-    int const accepted = round(factor, rank, block, cumulative, all_diagonal, diagonal, noise_floor, generator);
+    int const accepted =
+        round(factor, rank, block, cumulative, all_diagonal, diagonal, noise_floor, cost_rule, generator);
+    if (cost_rule) {
+      summary_.residual_norm_estimate_rank = rank;
+      estimate_trace = trace;
+    }
     empty_rounds = accepted == 0 ? empty_rounds + 1 : 0;
     rank += accepted;
   }
@@ -310,7 +354,7 @@ std::optional<std::string> NystromPreconditioner<Operator>::stop_reason(NystromO
                                                                         std::int64_t rank, std::int64_t capacity,
                                                                         std::string const& cap_reason, double trace,
                                                                         double trace_tolerance, double noise_floor,
-                                                                        int empty_rounds) const {
+                                                                        int empty_rounds, double estimate_trace) const {
   if (rank >= capacity) return options.rank ? "given" : "the largest rank allowed (" + cap_reason + ")";
   if (!options.rank && trace <= trace_tolerance) {
     return op_->ridge() > 0 ? detail::concatenate("tr(K - F F^T) <= ", options.auto_trace_factor, " alpha")
@@ -318,6 +362,13 @@ std::optional<std::string> NystromPreconditioner<Operator>::stop_reason(NystromO
   }
   if (trace <= noise_floor * static_cast<double>(op_->global_rows()) || empty_rounds >= 3)
     return std::string("the residual K - F F^T is rounding noise");
+  auto const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
+  if (detail::round_does_not_pay(options, summary_.residual_norm_estimate, estimate_trace, trace,
+                                 static_cast<double>(op_->ridge()), op_->global_rows(),
+                                 static_cast<int>(op_->points().extent(1)), rank, block)) {
+    return detail::concatenate("a round of ", block, " pivots costs more than the products it saves (about ",
+                               summary_.estimated_iterations, " iterations estimated)");
+  }
   return std::nullopt;
 }
 
@@ -325,7 +376,7 @@ template <class Operator>
 int NystromPreconditioner<Operator>::round(
     factor_type const& factor, std::int64_t rank, int block, std::vector<double> const& cumulative,
     Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> const& all_diagonal,
-    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> const& diagonal, double noise_floor,
+    Kokkos::View<double**, Kokkos::LayoutLeft, memory_space> const& diagonal, double noise_floor, bool estimate_norm,
     std::mt19937_64& generator) {
   auto const& op = *op_;
   auto const& comm = op.communicator();
@@ -364,6 +415,19 @@ int NystromPreconditioner<Operator>::round(
                                       static_cast<int>(rank), candidate_factor, residual_columns);
   auto const candidate_block_host =
       detail::candidate_rows_on_every_rank(space, comm, residual_columns, block, device_candidates, op.first_row());
+  if (estimate_norm) {
+    // lambda_max(E) >= |E e_j|^2 / (e_j^T E e_j) for E = K - F F^T positive semidefinite (Cauchy-Schwarz in the E
+    // inner product): the candidates, drawn where the residual is large, make it a close bound on smooth kernels
+    // (0.65-0.95 lambda_max on the data of docs/design/nystrom.md). The same on every rank (reproducible Gram).
+    auto const norms = detail::reproducible_gram(space, comm, residual_columns, detail::operator_timings(op));
+    double estimate = 0;
+    for (int t = 0; t < block; ++t) {
+      auto const diagonal_entry = static_cast<std::size_t>(t) * static_cast<std::size_t>(block) + t;
+      if (candidate_block_host[diagonal_entry] > noise_floor)
+        estimate = std::max(estimate, norms[diagonal_entry] / candidate_block_host[diagonal_entry]);
+    }
+    summary_.residual_norm_estimate = estimate;
+  }
 
   // Accept each candidate with probability (its residual now) / (its residual at the draw): exact RPCholesky
   std::vector<double> lower;
