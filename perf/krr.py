@@ -181,6 +181,8 @@ def main():
     parser.add_argument("--app", default=os.path.join(os.path.dirname(__file__), "..", "build", "apps", "kernelsolve"))
     parser.add_argument("--out", default="/tmp/kernelsolve-krr")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--check-agreement", type=float,
+                        help="exit 1 when the two predictions differ by more than this (relative): the smoke test")
     parser.add_argument("extra", nargs="*", help="more kernelsolve solve options (after --)")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
@@ -226,6 +228,10 @@ def main():
               f"{cell(row.get('speedup', ''), '{:.1f}x')} |")
     print("(kernelsolve's fit and predict are wall times of `mpirun kernelsolve solve / predict`: process start, "
           "Kokkos and MPI initialization and file I/O included)")
+    if arguments.check_agreement is not None:
+        worst = max((row["agreement"] for row in rows if row["agreement"] != ""), default=None)
+        if worst is None or not worst <= arguments.check_agreement:
+            sys.exit(f"krr.py: the predictions differ by {worst} (relative), more than {arguments.check_agreement}")
 
 
 if __name__ == "__main__":
