@@ -7,6 +7,7 @@
 // Points: standard normal per coordinate, sigma = sqrt(D) (the kernel neither 0 nor 1 for most pairs).
 #include <kernelsolve/detail/simd_width.hpp>
 #include <kernelsolve/kernels/radial_kernels.hpp>
+#include <kernelsolve/product/kernel_gradient.hpp>
 #include <kernelsolve/product/kernel_product.hpp>
 #include <kernelsolve/version.hpp>
 
@@ -68,6 +69,23 @@ void kernelsolve_product(benchmark::State& state) {
   for (auto _ : state) {
     kernelsolve::kernel_product(Kokkos::DefaultHostExecutionSpace(), kernel, data.points, data.points, data.weights,
                                 data.out);
+    Kokkos::fence();
+  }
+  report(state, n, dimension);
+}
+
+/// The gradient of sum_ij k(|x_i - x_j|^2) (w_i . w_j) with respect to the points (the pair sums of solve_gradient):
+/// pairs per second, each pair giving D derivatives.
+template <class Scalar>
+void kernelsolve_gradient(benchmark::State& state) {
+  int const n = static_cast<int>(state.range(0)), dimension = static_cast<int>(state.range(1));
+  DimensionData<Scalar> data(n, dimension);
+  auto const kernel = kernel_for<Scalar>(dimension);
+  typename DimensionData<Scalar>::Block gradient("gradient", n, dimension);
+  Kokkos::View<Scalar*, Kokkos::HostSpace> no_parameter("no_parameter", 0);
+  for (auto _ : state) {
+    kernelsolve::kernel_gradient(Kokkos::DefaultHostExecutionSpace(), kernel, data.points, data.points, data.weights,
+                                 data.weights, gradient, no_parameter);
     Kokkos::fence();
   }
   report(state, n, dimension);
@@ -163,6 +181,7 @@ void register_benchmarks(bool quick) {
     add("double/kernelsolve", kernelsolve_product<double>);
     add("double/plain_loop", plain_loop<double>);
     add("double/gemm_exp_bound", gemm_exp_bound<double>);
+    add("double/kernelsolve_gradient", kernelsolve_gradient<double>);
     add("float/kernelsolve", kernelsolve_product<float>);
     add("float/plain_loop", plain_loop<float>);
     add("float/gemm_exp_bound", gemm_exp_bound<float>);

@@ -30,7 +30,7 @@ struct GradientCase {
 
 TEST(KernelGradient, MatchesFiniteDifferencesForTargetsSourcesAndParameter) {
   for (auto const& test_case : {GradientCase{13, 21, 2, 2}, GradientCase{7, 37, 3, 1}, GradientCase{9, 18, 5, 3},
-                                GradientCase{11, 45, 12, 2}}) {
+                                GradientCase{11, 45, 12, 2}, GradientCase{6, 30, 8, 1}, GradientCase{5, 23, 17, 2}}) {
     std::mt19937_64 generator(3);
     auto t = kernelsolve::reference::uniform_matrix<double>(test_case.targets, test_case.dimension, generator);
     auto s = kernelsolve::reference::uniform_matrix<double>(test_case.sources, test_case.dimension, generator);

@@ -12,8 +12,11 @@
 namespace kernelsolve {
 namespace detail {
 
-/// Coordinates of the gradient reduced together; the rest of D is done in further passes.
-inline constexpr int max_coordinates_per_pass = 3;
+/// Coordinates of the gradient reduced together for a run-time dimension (D > max_static_dimension); the rest of D
+/// is done in further passes, each recomputing the distances (D multiply-adds per pair). Measured on Zen 4
+/// (AVX-512, docs/performance/dimension.md): 8 coordinates per pass ran D = 10 1.6x and D = 100 2.4x faster than 3;
+/// 16 spilled the lane sums and ran 5x slower than 8.
+inline constexpr int max_coordinates_per_pass = 8;
 
 /// For one target row i and the coordinates d = first_coordinate + w, w < Coordinates:
 ///   gradient(i, d) = sum_j 2 k'(r2_ij) (u_i . v_j) (t_i,d - s_j,d)      (dB/dt_i,d)
@@ -39,6 +42,12 @@ struct RowGradient {
   int dimension;
   SourceRanges source_ranges;
 
+  /// The coordinate of pass position w: first_coordinate + w, clamped to D - 1 (a pass wider than D sums the last
+  /// coordinate more than once, to the same bits).
+  KOKKOS_FORCEINLINE_FUNCTION int coordinate(int w) const {
+    return first_coordinate + w < dimension ? first_coordinate + w : dimension - 1;
+  }
+
   // Force-inlined into the caller's row loop (Clang keeps it out of line otherwise).
   KOKKOS_FORCEINLINE_FUNCTION void operator()(int i) const {
     scalar_type target[Dimension > 0 ? Dimension : 1] = {};
@@ -59,7 +68,7 @@ struct RowGradient {
       }
       scalar_type const slope = 2 * kernel.derivative(r2) * weight;
       for (int w = 0; w < Coordinates; ++w) {
-        int const d = first_coordinate + w;
+        int const d = coordinate(w);
         terms[w] = slope * (targets(i, d) - sources(j, d));
       }
       if constexpr (WithParameter) terms[Coordinates] = kernel.parameter_derivative(r2) * weight;
@@ -69,17 +78,17 @@ struct RowGradient {
     });
     scalar_type sums[width];
     lane_sums.sums(sums);
-    for (int w = 0; w < Coordinates; ++w) gradient(i, first_coordinate + w) = sums[w];
+    for (int w = 0; w < Coordinates; ++w) gradient(i, coordinate(w)) = sums[w];
     if constexpr (WithParameter) parameter(i) = sums[Coordinates];
   }
 };
 
 /// The coordinates of a gradient pass, the one width compiled per dimension: a compile-time dimension
-/// (<= max_coordinates_per_pass) is one pass over all its coordinates; a run-time dimension (> max_static_dimension
-/// >= max_coordinates_per_pass) takes passes of max_coordinates_per_pass, the last moved back to end at D, so that a
-/// few coordinates are summed twice, in the same order and to the same bits, instead of compiling every narrower
-/// width too (each width is a few dozen loops).
-static_assert(max_static_dimension == max_coordinates_per_pass);
+/// (<= max_static_dimension) is one pass over all its coordinates; a run-time dimension takes passes of
+/// max_coordinates_per_pass, the last moved back to end at D (or, for D below the width, its last positions clamped
+/// to D - 1), so that a few coordinates are summed twice, in the same order and to the same bits, instead of
+/// compiling every narrower width too (each width is a few dozen loops).
+static_assert(max_coordinates_per_pass >= max_static_dimension);
 template <int Dimension>
 inline constexpr int pass_coordinates_v = Dimension > 0 ? Dimension : max_coordinates_per_pass;
 
@@ -109,7 +118,8 @@ void row_gradient_loops(ExecutionSpace const& space, Kernel const& kernel, Targe
       for (int pass_end = pass_coordinates_v<decltype(dimension_constant)::value>;
            pass_end < dimension + pass_coordinates_v<decltype(dimension_constant)::value>;
            pass_end += pass_coordinates_v<decltype(dimension_constant)::value>) {
-        int const first = std::min(pass_end, dimension) - pass_coordinates_v<decltype(dimension_constant)::value>;
+        int const first =
+            std::max(0, std::min(pass_end, dimension) - pass_coordinates_v<decltype(dimension_constant)::value>);
         auto const launch = [&](auto with_parameter) {
           using Functor =
               RowGradient<decltype(dimension_constant)::value, pass_coordinates_v<decltype(dimension_constant)::value>,
