@@ -316,3 +316,23 @@ def test_the_gil_is_released_during_a_solve():
         thread.join()
     # Holding the GIL, the solve would leave the counter a switch interval (5 ms) at each end, not a third of the solve.
     assert seconds > 0.1 and counted > 0.3 * rate * seconds, (seconds, counted, rate)
+
+
+def test_nystrom_cost_rule_option_and_summary():
+    # Without the trace rule (trace_factor 0) the factor grows to max_rank unless the cost rule stops it where a round
+    # of pivots costs more than the products it saves (docs/design/nystrom.md).
+    x = points(600, d=3)
+    common = dict(sigma=0.3, alpha=1e-2, preconditioner="nystrom")
+    options = {"trace_factor": 0.0, "max_rank": 300, "block_size": 16}
+    ruled = kernelsolve.KernelSolver(x, nystrom=options, **common)
+    _, result = ruled.solve(np.ones(600))
+    summary = ruled.nystrom_summary
+    assert result.converged
+    assert "costs more than the products it saves" in summary["rank_reason"] and summary["rank"] < 300
+    assert summary["estimated_iterations"] > 5 and 0 < summary["residual_norm_estimate_rank"] < summary["rank"]
+    assert summary["residual_norm_estimate"] > 0
+    plain = kernelsolve.KernelSolver(x, nystrom=dict(options, cost_rule=False), **common)
+    plain.solve(np.ones(600))
+    assert plain.nystrom_summary["rank"] == 300 and plain.nystrom_summary["estimated_iterations"] == 0
+    with pytest.raises(kernelsolve.InvalidArgument, match="auto_iteration_constant must be finite and > 0, got -1"):
+        kernelsolve.KernelSolver(x, nystrom={"iteration_constant": -1.0}, **common).solve(np.ones(600))
