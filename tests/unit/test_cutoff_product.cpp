@@ -235,33 +235,37 @@ TYPED_TEST(CutoffGradient, StaysWithinTheStatedBoundsOfTheSumsOverAllPairs) {
   }
 }
 
-// The full pattern gives kernel_gradient's bits without a pattern (what solve_gradient runs untruncated), and a
-// compact kernel's cutoff gradient is bitwise the full one.
+// The full pattern gives kernel_gradient's bits without a pattern (what solve_gradient runs untruncated), also at
+// D = 12, where groups of rows walk the coordinates over each tile's range; and a compact kernel's cutoff gradient is
+// bitwise the full one.
 TEST(CutoffGradientExact, FullPatternAndCompactKernelGiveTheBitsOfTheSumsOverAllPairs) {
   std::mt19937_64 generator(4);
   std::int64_t const count = 1001;
-  auto const points = sorted_points(count, 2, true, generator);
   auto const to = [count](HostMatrix const& m) { return kernelsolve::reference::to_block<Block>("m", m, 0, count); };
-  auto const x = to(points);
   auto const u = to(signed_weights(count, 3, generator));
   auto const v = to(signed_weights(count, 3, generator));
-  auto const same_bits = [&](auto const& kernel, auto const& pattern, char const* what) {
-    Block all("all", count, 2), cut("cut", count, 2);
-    kernelsolve::kernel_gradient(Kokkos::DefaultExecutionSpace(), kernel, x, x, u, v, all, Kokkos::View<double*>());
-    kernelsolve::kernel_gradient(Kokkos::DefaultExecutionSpace(), kernel, x, x, u, v, cut, Kokkos::View<double*>(),
-                                 pattern);
-    auto const a = kernelsolve::reference::to_host_matrix(all);
-    auto const b = kernelsolve::reference::to_host_matrix(cut);
-    for (std::size_t k = 0; k < a.values.size(); ++k) ASSERT_EQ(a.values[k], b.values[k]) << what << " " << k;
-  };
-  same_bits(kernelsolve::Matern52<double>::from_sigma(0.02), kernelsolve::make_full_pattern<Memory>(0, count, count),
-            "full pattern");
-  Wendland31 const wendland{0.05};
-  auto const compact = kernelsolve::make_cutoff_pattern<Memory>(wendland, x, x, 0.5);
-  EXPECT_TRUE(compact.summary().exact);
-  EXPECT_EQ(compact.summary().dropped_gradient_row_sum, 0.0);
-  EXPECT_LT(compact.summary().kept_pairs, compact.summary().pairs * 4 / 5);
-  same_bits(wendland, compact, "compact kernel");
+  for (int dimension : {2, 12}) {
+    auto const x = to(sorted_points(count, dimension, true, generator));
+    auto const same_bits = [&](auto const& kernel, auto const& pattern, char const* what) {
+      Block all("all", count, dimension), cut("cut", count, dimension);
+      kernelsolve::kernel_gradient(Kokkos::DefaultExecutionSpace(), kernel, x, x, u, v, all, Kokkos::View<double*>());
+      kernelsolve::kernel_gradient(Kokkos::DefaultExecutionSpace(), kernel, x, x, u, v, cut, Kokkos::View<double*>(),
+                                   pattern);
+      auto const a = kernelsolve::reference::to_host_matrix(all);
+      auto const b = kernelsolve::reference::to_host_matrix(cut);
+      for (std::size_t k = 0; k < a.values.size(); ++k)
+        ASSERT_EQ(a.values[k], b.values[k]) << what << " D=" << dimension << " " << k;
+    };
+    same_bits(kernelsolve::Matern52<double>::from_sigma(0.02 * dimension),
+              kernelsolve::make_full_pattern<Memory>(0, count, count), "full pattern");
+    if (dimension > 2) continue;
+    Wendland31 const wendland{0.05};
+    auto const compact = kernelsolve::make_cutoff_pattern<Memory>(wendland, x, x, 0.5);
+    EXPECT_TRUE(compact.summary().exact);
+    EXPECT_EQ(compact.summary().dropped_gradient_row_sum, 0.0);
+    EXPECT_LT(compact.summary().kept_pairs, compact.summary().pairs * 4 / 5);
+    same_bits(wendland, compact, "compact kernel");
+  }
 }
 
 // sup over the tail of a function with a peak beyond `from`, and of a decreasing one (exact there).

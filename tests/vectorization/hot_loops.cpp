@@ -90,7 +90,7 @@ template <class Kernel>
   using Ranges = kernelsolve::detail::TileSourceRanges<Kokkos::HostSpace>;
   using Functor =
       kernelsolve::detail::RowGradient<dimension, dimension, columns, true, kernelsolve::detail::simd_lanes_v<Scalar>,
-                                       Kernel, Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>,
+                                       false, Kernel, Block<Scalar>, Block<Scalar>, Block<Scalar>, Block<Scalar>,
                                        Block<Scalar>, Column<Scalar>, Ranges>;
   Ranges const source_ranges{Kokkos::View<int const*, Kokkos::HostSpace>(offsets, tiles + 1),
                              Kokkos::View<int const*, Kokkos::HostSpace>(begins, ranges),

@@ -18,19 +18,23 @@ namespace detail {
 inline constexpr int rpcholesky_max_block = 128;
 
 /// Rows and candidates of one thread's tile of the residual columns: on CPUs two SIMD registers of rows (the rows
-/// are contiguous in the column-major factor) times 4 candidates, 8 accumulator registers; one row on GPUs.
+/// are contiguous in the column-major factor) times 4 candidates (8 with the 32 registers of AVX-512), 8 (16)
+/// accumulator registers; one row on GPUs. The shape does not change the bits: every entry is one chain over the
+/// factor's columns.
 template <class ExecutionSpace>
 inline constexpr int rpcholesky_tile_rows_v = is_host_execution_space_v<ExecutionSpace> ? 2 * simd_doubles : 1;
-inline constexpr int rpcholesky_tile_candidates = 4;
+template <class ExecutionSpace>
+inline constexpr int rpcholesky_tile_candidates_v =
+    is_host_execution_space_v<ExecutionSpace>&& simd_register_bytes >= 64 ? 8 : 4;
 
-/// \brief One tile of rpcholesky_residual_columns: rows [Rows g, Rows (g + 1)) x candidates [4 h, 4 h + 4). The
+/// \brief One tile of rpcholesky_residual_columns: rows [Rows g, Rows (g + 1)) x candidates [C h, C h + C). The
 /// explained part F(i, :) . F(c_t, :) of every entry is one chain of multiply-adds over the factor's columns in
 /// order, the same however the rows are tiled or partitioned; rows and candidates past the end are read as the last
 /// ones and not stored.
-template <int Rows, class Kernel, class LocalPoints, class Points, class Candidates, class Factor, class PackedFactor,
-          class Residual>
+template <int Rows, int Candidates_, class Kernel, class LocalPoints, class Points, class Candidates, class Factor,
+          class PackedFactor, class Residual>
 struct RpcholeskyResidualTile {
-  static constexpr int candidates_per_tile = rpcholesky_tile_candidates;
+  static constexpr int candidates_per_tile = Candidates_;
   Kernel kernel;
   LocalPoints local_points;
   Points points;
@@ -51,8 +55,9 @@ struct RpcholeskyResidualTile {
     double explained[rpcholesky_max_block][Rows];
     for (int t = 0; t < candidate_tiles * candidates_per_tile; ++t)
       for (int r = 0; r < Rows; ++r) explained[t][r] = 0;
-    // Runs of factor columns short enough that the group's rows of them stay in L1 while every candidate tile
-    // passes over them (a pass over all columns would touch a new page per column, for every tile).
+    // Runs of factor columns short enough that the group's rows of them (16 KiB with AVX-512) stay in L1 while
+    // every candidate tile passes over them (a pass over all columns would touch a new page per column, for every
+    // tile; runs of 256 filled L1 and ran 10 % slower).
     for (int first_column = 0; first_column < rank; first_column += column_run) {
       int const end_column = first_column + column_run < rank ? first_column + column_run : rank;
       for (int tile = 0; tile < candidate_tiles; ++tile) {
@@ -74,7 +79,7 @@ struct RpcholeskyResidualTile {
     }
   }
 
-  static constexpr int column_run = 256;
+  static constexpr int column_run = 128;
 
   /// sums(t, r) += sum over factor columns j in [first_column, end_column) of F(row r, j) F(c_t, j), in order.
   KOKKOS_INLINE_FUNCTION void accumulate(double (&sums)[candidates_per_tile][Rows], int tile, int first_row,
@@ -116,7 +121,7 @@ struct RpcholeskyResidualTile {
   }
 
 #if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
-  /// accumulate() with the tile's 2 x 4 registers of sums; load(j, low, high) gives the rows' values of column j.
+  /// accumulate() with the tile's 2 x C registers of sums; load(j, low, high) gives the rows' values of column j.
   template <class Load>
   KOKKOS_FORCEINLINE_FUNCTION void accumulate_in_registers(double (&sums)[candidates_per_tile][Rows], int tile,
                                                            int first_column, int end_column, Load const& load) const {
@@ -126,8 +131,11 @@ struct RpcholeskyResidualTile {
     for (int j = first_column; j < end_column; ++j) {
       simd_double low, high;
       load(j, low, high);
+      keep_in_register(low);
+      keep_in_register(high);
       for (int t = 0; t < candidates_per_tile; ++t) {
-        double const other = candidate_factor(tile, j, t);
+        simd_double other = broadcast_double(candidate_factor(tile, j, t));
+        keep_in_register(other);
         tile_sums[t][0] += low * other;
         tile_sums[t][1] += high * other;
       }
@@ -151,27 +159,28 @@ void rpcholesky_residual_columns(ExecutionSpace const& space, Kernel const& kern
                                  Points const& points, Candidates const& candidates, Factor const& factor, int rank,
                                  CandidateFactor const& candidate_factor, Residual const& residual) {
   constexpr int rows = rpcholesky_tile_rows_v<ExecutionSpace>;
+  constexpr int tile_candidates = rpcholesky_tile_candidates_v<ExecutionSpace>;
   int const block = static_cast<int>(candidates.extent(0));
   int const local_rows = static_cast<int>(local_points.extent(0));
   if (block == 0 || local_rows == 0) return;
-  int const candidate_tiles = (block + rpcholesky_tile_candidates - 1) / rpcholesky_tile_candidates;
+  int const candidate_tiles = (block + tile_candidates - 1) / tile_candidates;
   int const row_groups = (local_rows + rows - 1) / rows;
-  // The candidates' rows of F by tile of 4, so that a tile reads them as one contiguous run (from the column-major
-  // b x rank matrix it would read 32 bytes of every 8 b bytes); candidates past the end repeat the last one.
-  using Packed =
-      Kokkos::View<double** [rpcholesky_tile_candidates], Kokkos::LayoutRight, typename Residual::memory_space>;
+  // The candidates' rows of F by tile, so that a tile reads them as one contiguous run (from the column-major
+  // b x rank matrix it would read 8 C bytes of every 8 b bytes); candidates past the end repeat the last one.
+  using Packed = Kokkos::View<double** [tile_candidates], Kokkos::LayoutRight, typename Residual::memory_space>;
   Packed packed(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kernelsolve::rpcholesky::packed_candidates"),
                 candidate_tiles, rank);
   Kokkos::parallel_for(
       "kernelsolve::rpcholesky::pack_candidates",
       Kokkos::MDRangePolicy<ExecutionSpace, Kokkos::Rank<2>>(space, {0, 0}, {candidate_tiles, rank}),
       KOKKOS_LAMBDA(int tile, int j) {
-        for (int t = 0; t < rpcholesky_tile_candidates; ++t) {
-          int const candidate = tile * rpcholesky_tile_candidates + t;
+        for (int t = 0; t < tile_candidates; ++t) {
+          int const candidate = tile * tile_candidates + t;
           packed(tile, j, t) = candidate_factor(candidate < block ? candidate : block - 1, j);
         }
       });
-  using Functor = RpcholeskyResidualTile<rows, Kernel, LocalPoints, Points, Candidates, Factor, Packed, Residual>;
+  using Functor =
+      RpcholeskyResidualTile<rows, tile_candidates, Kernel, LocalPoints, Points, Candidates, Factor, Packed, Residual>;
   Kokkos::parallel_for(
       "kernelsolve::rpcholesky::residual_columns", Kokkos::RangePolicy<ExecutionSpace>(space, 0, row_groups),
       Functor{kernel, local_points, points, candidates, factor, rank, packed, residual, candidate_tiles});
