@@ -234,11 +234,11 @@ std::pair<std::int64_t, std::string> nystrom_capacity(NystromOptions const& opti
 }
 
 /// The automatic rank's cost model: multiply-adds of the setup's register tiles that cost as much as one kernel pair
-/// of a product in dimension D. Measured on Zen 4 (AVX-512, 2 ranks x 1 thread, docs/design/nystrom.md): about 12 at
-/// D = 9 and 42 at D = 100 (products at 1.3e9 and 2.6e8 pairs/s, the setup's tiles at 1.1e10 to 1.6e10
-/// multiply-adds/s).
+/// of a product in dimension D. Measured on Zen 4 (AVX-512, 2 threads, docs/design/nystrom.md): 25 at D = 5, 30 at
+/// D = 10, 51 at D = 30 and 110 at D = 100 (products at 1.36e9, 1.12e9, 6.7e8 and 3.1e8 pairs/s, the setup's tiles
+/// at 3.2e10 to 3.6e10 multiply-adds/s).
 inline double pair_multiply_adds(int dimension) {
-  return 8 + 0.5 * dimension;
+  return 20 + 0.9 * dimension;
 }
 
 /// The iterations that the cost rule estimates for a residual K - F F^T of largest eigenvalue `norm`.
