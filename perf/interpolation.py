@@ -16,13 +16,13 @@ cells, and the largest difference between kernelsolve's and SciPy dense's predic
   perf/interpolation.py --points 5000 20000 --ranks 2 --out /tmp/interp
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+import app_runs
 
 DEM = "/usr/share/matplotlib/mpl-data/sample_data/jacksboro_fault_dem.npz"
 
@@ -39,15 +39,6 @@ def terrain_samples(n, held_out, seed):
     values = (values - values.mean()) / values.std()
     spacing = np.sqrt(rows * columns / columns**2 / n)
     return points[:n], values[:n, None], points[n:], values[n:, None], spacing
-
-
-def run(command, env=None):
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return seconds, done.stdout
 
 
 def main():
@@ -70,9 +61,8 @@ def main():
     from scipy.interpolate import RBFInterpolator
 
     os.makedirs(arguments.out, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(arguments.threads_per_rank), OMP_PROC_BIND="false",
-               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    launcher = ["mpirun", "-np", str(arguments.ranks), "--oversubscribe"]
+    env = app_runs.app_environment(arguments.threads_per_rank)
+    launcher = app_runs.mpirun(arguments.ranks)
     rows = []
     for n in arguments.points:
         points, values, held_points, held_values, spacing = terrain_samples(n, arguments.held_out, arguments.seed)
@@ -83,20 +73,13 @@ def main():
         np.save(files["at"], held_points)
         report = os.path.join(arguments.out, f"report_{n}.json")
         common = ["--kernel", "gaussian", "--gamma", repr(1.0 / length**2), "--precision", arguments.precision]
-        fit_seconds, _ = run(launcher + [arguments.app, "solve", "-x", files["x"], "-b", files["b"], "-o", files["c"],
-                                         "--alpha", repr(arguments.alpha), "--rtol", repr(arguments.rtol),
-                                         "--preconditioner", arguments.preconditioner, "--report", report] +
-                             common + arguments.extra, env)
-        predict_seconds, _ = run(launcher + [arguments.app, "predict", "-x", files["x"], "-c", files["c"], "--at",
-                                             files["at"], "-o", files["values"]] + common, env)
-        with open(report) as stream:
-            solved = json.load(stream)
+        fit_seconds, predict_seconds, solved = app_runs.fit_and_predict(
+            launcher, arguments.app, files, ["--alpha", repr(arguments.alpha), "--rtol", repr(arguments.rtol),
+                                             "--preconditioner", arguments.preconditioner] + common + arguments.extra,
+            common, report, env)
         ours = np.load(files["values"])
         solve = solved.get("solve", {})
-        iterations = str(solve.get("iterations", ""))
-        if "outer_steps" in solve:
-            iterations = f"{sum(s['inner_iterations'] for s in solve['outer_steps'])} inner / " \
-                         f"{len(solve['outer_steps']) - 1} outer"
+        iterations = app_runs.iterations_of(solve)
         cutoff = solved.get("cutoff")
         truncated = f", cutoff {cutoff['truncation']:g}: {100 * cutoff['kept_fraction']:.2f}% of pairs" if cutoff else ""
         rows.append({"N": n, "method": f"kernelsolve {arguments.precision} ({arguments.ranks} x "

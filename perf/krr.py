@@ -23,7 +23,6 @@ predictions relative to their scale.
 """
 import argparse
 import gzip
-import json
 import os
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import time
 import zlib
 
 import numpy as np
+
+import app_runs
 
 GGPLOT2 = "/tmp/kernelsolve-data/ggplot2"
 RDATA = "usr/lib/R/site-library/ggplot2/data/Rdata"
@@ -108,15 +109,6 @@ def split(features, target, n, held_out, seed):
     return x[:n], y[:n], x[n:], y[n:]
 
 
-def run(command, env):
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return seconds
-
-
 def kernelsolve_row(arguments, name, x, y, held_x, held_y, gamma, env):
     """Fit and predict with the app; its table row and its held-out predictions."""
     n = x.shape[0]
@@ -125,20 +117,13 @@ def kernelsolve_row(arguments, name, x, y, held_x, held_y, gamma, env):
     np.save(files["b"], y)
     np.save(files["at"], held_x)
     report = os.path.join(arguments.out, f"{name}_{n}_report.json")
-    launcher = ["mpirun", "-np", str(arguments.ranks), "--oversubscribe", "--bind-to", "none"]
     common = ["--kernel", "gaussian", "--gamma", repr(gamma)]
-    fit = run(launcher + [arguments.app, "solve", "-x", files["x"], "-b", files["b"], "-o", files["c"], "--alpha",
-                          repr(arguments.alpha), "--report", report] + common + arguments.extra, env)
-    predict = run(launcher + [arguments.app, "predict", "-x", files["x"], "-c", files["c"], "--at", files["at"], "-o",
-                              files["values"]] + common, env)
-    with open(report) as stream:
-        solved = json.load(stream)
+    fit, predict, solved = app_runs.fit_and_predict(app_runs.mpirun(arguments.ranks), arguments.app, files,
+                                                    ["--alpha", repr(arguments.alpha)] + common + arguments.extra,
+                                                    common, report, env)
     values = np.load(files["values"]).reshape(-1)
     solve = solved.get("solve", {})
-    iterations = str(solve.get("iterations", ""))
-    if "outer_steps" in solve:
-        iterations = f"{sum(s['inner_iterations'] for s in solve['outer_steps'])} inner / " \
-                     f"{len(solve['outer_steps']) - 1} outer"
+    iterations = app_runs.iterations_of(solve)
     preconditioner = solved["preconditioner"]
     described = preconditioner["name"]
     if "rank" in preconditioner:
@@ -186,8 +171,7 @@ def main():
     parser.add_argument("extra", nargs="*", help="more kernelsolve solve options (after --)")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(arguments.threads_per_rank), OMP_PROC_BIND="false",
-               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = app_runs.app_environment(arguments.threads_per_rank)
     os.environ["OPENBLAS_NUM_THREADS"] = str(arguments.threads)  # before NumPy's BLAS starts its threads
 
     problems = []

@@ -11,11 +11,11 @@ the least seconds of --repeats runs (the machines are shared). Written: a Markdo
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
+
+import app_runs
 
 PROBLEMS = [("narrow", 0.01), ("medium", 0.05), ("wide", 0.3)]
 PRECONDITIONERS = ["schwarz", "nystrom", "two_level"]
@@ -24,18 +24,15 @@ PRECONDITIONERS = ["schwarz", "nystrom", "two_level"]
 def run(app, ranks, points, sigma, alpha, rtol, preconditioner, threads, max_iterations):
     with tempfile.TemporaryDirectory() as directory:
         report = os.path.join(directory, "run.json")
-        command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks), app, "demo", "-n", str(points),
-                   "--sigma", str(sigma), "--alpha", str(alpha), "--precision", "float64", "--rtol", str(rtol),
-                   "--preconditioner", preconditioner, "--reference-limit", "0", "--max-it", str(max_iterations),
-                   "--report", report]
-        environment = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_PROC_BIND="false",
-                           OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-        completed = subprocess.run(command, capture_output=True, text=True, env=environment)
+        command = app_runs.mpirun(ranks) + [
+            app, "demo", "-n", str(points), "--sigma", str(sigma), "--alpha", str(alpha), "--precision", "float64",
+            "--rtol", str(rtol), "--preconditioner", preconditioner, "--reference-limit", "0", "--max-it",
+            str(max_iterations), "--report", report]
         # 3: a column did not converge within --max-it; the report says so (and is still whole)
-        if completed.returncode not in (0, 3) or not os.path.exists(report):
-            sys.exit(f"two_level.py: {' '.join(command)} failed ({completed.returncode}):\n{completed.stderr}")
-        with open(report) as file:
-            return json.load(file)
+        app_runs.run(command, app_runs.app_environment(threads), accepted=(0, 3))
+        if not os.path.exists(report):
+            sys.exit(f"two_level.py: {' '.join(command)} wrote no report")
+        return app_runs.read_report(report)
 
 
 def main():
