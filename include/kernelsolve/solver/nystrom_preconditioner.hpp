@@ -81,10 +81,11 @@ class NystromPreconditioner {
  private:
   /// The setup's stages (the constructor runs them in this order).
   /// Why the factor stops growing before this round, or nothing: its capacity, the automatic trace test, noise.
-  /// `estimate_trace`: tr(K - F F^T) when summary_.residual_norm_estimate was made (0: no cost rule).
+  /// `estimate_trace`: tr(K - F F^T) when summary_.residual_norm_estimate was made (0: no cost rule); `block`: the
+  /// pivots the next round would draw.
   std::optional<std::string> stop_reason(NystromOptions const& options, std::int64_t rank, std::int64_t capacity,
                                          std::string const& cap_reason, double trace, double trace_tolerance,
-                                         double noise_floor, int empty_rounds, double estimate_trace) const;
+                                         double noise_floor, int empty_rounds, double estimate_trace, int block) const;
   /// One round of RPCholesky: `block` candidates drawn from diag(K - F F^T) (the same on every rank), their residual
   /// columns, those accepted appended to `factor` (columns rank, rank + 1, ...) with `diagonal` updated. Returns how
   /// many were accepted. With `estimate_norm`, summary_.residual_norm_estimate from the residual columns.
@@ -320,12 +321,12 @@ NystromPreconditioner<Operator>::NystromPreconditioner(Operator const& op, Nystr
       summary_.estimated_iterations = detail::estimated_iterations(
           options, summary_.residual_norm_estimate * std::min(1.0, trace / estimate_trace), op.ridge());
     }
+    int const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
     if (auto reason = stop_reason(options, rank, capacity, cap_reason, trace, trace_tolerance, noise_floor,
-                                  empty_rounds, cost_rule ? estimate_trace : 0.0)) {
+                                  empty_rounds, cost_rule ? estimate_trace : 0.0, block)) {
       summary_.rank_reason = std::move(*reason);
       break;
     }
-    int const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
     int const accepted =
         round(factor, rank, block, cumulative, all_diagonal, diagonal, noise_floor, cost_rule, generator);
     if (cost_rule) {
@@ -354,7 +355,8 @@ std::optional<std::string> NystromPreconditioner<Operator>::stop_reason(NystromO
                                                                         std::int64_t rank, std::int64_t capacity,
                                                                         std::string const& cap_reason, double trace,
                                                                         double trace_tolerance, double noise_floor,
-                                                                        int empty_rounds, double estimate_trace) const {
+                                                                        int empty_rounds, double estimate_trace,
+                                                                        int block) const {
   if (rank >= capacity) return options.rank ? "given" : "the largest rank allowed (" + cap_reason + ")";
   if (!options.rank && trace <= trace_tolerance) {
     return op_->ridge() > 0 ? detail::concatenate("tr(K - F F^T) <= ", options.auto_trace_factor, " alpha")
@@ -362,7 +364,6 @@ std::optional<std::string> NystromPreconditioner<Operator>::stop_reason(NystromO
   }
   if (trace <= noise_floor * static_cast<double>(op_->global_rows()) || empty_rounds >= 3)
     return std::string("the residual K - F F^T is rounding noise");
-  auto const block = static_cast<int>(std::min<std::int64_t>(options.block_size, capacity - rank));
   if (detail::round_does_not_pay(options, summary_.residual_norm_estimate, estimate_trace, trace,
                                  static_cast<double>(op_->ridge()), op_->global_rows(),
                                  static_cast<int>(op_->points().extent(1)), rank, block)) {
@@ -418,13 +419,14 @@ int NystromPreconditioner<Operator>::round(
   if (estimate_norm) {
     // lambda_max(E) >= |E e_j|^2 / (e_j^T E e_j) for E = K - F F^T positive semidefinite (Cauchy-Schwarz in the E
     // inner product): the candidates, drawn where the residual is large, make it a close bound on smooth kernels
-    // (0.65-0.95 lambda_max on the data of docs/design/nystrom.md). The same on every rank (reproducible Gram).
-    auto const norms = detail::reproducible_gram(space, comm, residual_columns, detail::operator_timings(op));
+    // (0.65-0.95 lambda_max on the data of docs/design/nystrom.md). The same on every rank (reproducible dots).
+    auto const norms = detail::reproducible_column_dots(space, comm, residual_columns, residual_columns, nullptr,
+                                                        detail::operator_timings(op));
     double estimate = 0;
     for (int t = 0; t < block; ++t) {
       auto const diagonal_entry = static_cast<std::size_t>(t) * static_cast<std::size_t>(block) + t;
       if (candidate_block_host[diagonal_entry] > noise_floor)
-        estimate = std::max(estimate, norms[diagonal_entry] / candidate_block_host[diagonal_entry]);
+        estimate = std::max(estimate, norms[static_cast<std::size_t>(t)] / candidate_block_host[diagonal_entry]);
     }
     summary_.residual_norm_estimate = estimate;
   }
