@@ -52,3 +52,17 @@ def fit_and_predict(launcher, app, files, solve_options, predict_options, report
     predict, _, _ = run(launcher + [app, "predict", "-x", files["x"], "-c", files["c"], "--at", files["at"], "-o",
                                     files["values"]] + predict_options, env)
     return fit, predict, read_report(report)
+
+
+def relative_difference(ours, theirs):
+    """The largest difference between two predictions, relative to the largest of the reference's values."""
+    return float(abs(ours - theirs).max() / abs(theirs).max())
+
+
+def cell(value, form):
+    """A table cell: a float in `form`, anything else (an empty cell, a count) as it is."""
+    return form.format(value) if isinstance(value, float) else str(value)
+
+
+WALL_TIME_NOTE = ("(kernelsolve's fit and predict are wall times of `mpirun kernelsolve solve / predict`: process "
+                  "start, Kokkos and MPI initialization and file I/O included)")

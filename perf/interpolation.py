@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 import app_runs
+from app_runs import cell
 
 DEM = "/usr/share/matplotlib/mpl-data/sample_data/jacksboro_fault_dem.npz"
 
@@ -104,12 +105,9 @@ def main():
 
         if n <= arguments.dense_limit:
             dense = scipy_row("SciPy RBFInterpolator dense")
-            rows[-2]["agreement"] = float(np.max(np.abs(ours - dense)) / np.max(np.abs(dense)))
+            rows[-2]["agreement"] = app_runs.relative_difference(ours, dense)
         scipy_row("SciPy RBFInterpolator neighbors=64", neighbors=64)
         print(f"N = {n} done", file=sys.stderr)
-
-    def cell(value, form):
-        return form.format(value) if isinstance(value, float) else str(value)
 
     print(f"Terrain interpolation (Jacksboro DEM), Gaussian of width {arguments.width} sample spacings, "
           f"alpha = {arguments.alpha}, rtol = {arguments.rtol}, {arguments.held_out} held-out points")
@@ -120,8 +118,7 @@ def main():
         print(f"| {row['N']} | {row['method']} | {cell(row['fit'], '{:.3f}')} | {cell(row['solve'], '{:.3f}')} | "
               f"{cell(row['predict'], '{:.3f}')} | {row['iterations']} | {cell(row['residual'], '{:.1e}')} | "
               f"{cell(row['rms'], '{:.4f}')} | {cell(row['agreement'], '{:.1e}')} |")
-    print("(kernelsolve's fit and predict are wall times of `mpirun kernelsolve solve / predict`: process start, "
-          "Kokkos and MPI initialization and file I/O included)")
+    print(app_runs.WALL_TIME_NOTE)
 
 
 if __name__ == "__main__":

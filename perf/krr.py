@@ -32,6 +32,7 @@ import zlib
 import numpy as np
 
 import app_runs
+from app_runs import cell
 
 GGPLOT2 = "/tmp/kernelsolve-data/ggplot2"
 RDATA = "usr/lib/R/site-library/ggplot2/data/Rdata"
@@ -191,12 +192,9 @@ def main():
         if n <= arguments.dense_limit:
             theirs, their_values = sklearn_row(arguments, x, y, held_x, held_y, gamma)
             rows.append(dict(theirs, problem=rows[-1]["problem"], N=n, agreement=""))
-            rows[-2]["agreement"] = float(np.max(np.abs(our_values - their_values)) / np.max(np.abs(their_values)))
+            rows[-2]["agreement"] = app_runs.relative_difference(our_values, their_values)
             rows[-2]["speedup"] = theirs["fit"] / ours["fit"]
         print(f"{name} N = {n} done", file=sys.stderr)
-
-    def cell(value, form):
-        return form.format(value) if isinstance(value, float) else str(value)
 
     print(f"Kernel ridge regression, Gaussian exp(-|x - y|^2 / D), alpha = {arguments.alpha}, "
           f"{arguments.held_out} held-out points")
@@ -210,8 +208,7 @@ def main():
               f"{row['products']} | {cell(row['predict'], '{:.2f}')} | {row['iterations']} | {cell(row['residual'], '{:.1e}')} | "
               f"{cell(row['rmse'], '{:.4f}')} | {cell(row['agreement'], '{:.1e}')} | "
               f"{cell(row.get('speedup', ''), '{:.1f}x')} |")
-    print("(kernelsolve's fit and predict are wall times of `mpirun kernelsolve solve / predict`: process start, "
-          "Kokkos and MPI initialization and file I/O included)")
+    print(app_runs.WALL_TIME_NOTE)
     if arguments.check_agreement is not None:
         worst = max((row["agreement"] for row in rows if row["agreement"] != ""), default=None)
         if worst is None or not worst <= arguments.check_agreement:
