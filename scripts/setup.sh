@@ -4,14 +4,18 @@
 #     clang + libFuzzer, the aarch64 cross compiler for the compile-only vectorization tests, matplotlib for the
 #     demo's --plot, pybind11 and what the Python package and its tests use (NumPy, pytest, mpi4py, SciPy,
 #     scikit-learn, PyTorch: python/) (idempotent).
-#  2. When no Kokkos is given (Kokkos_ROOT unset), builds Kokkos + Kokkos Kernels 3.4.01 (OpenMP + Serial) from
-#     Debian's trilinos 13.2 source package into a cached prefix outside the repository, reused by later runs.
+#  2. When no Kokkos is given (Kokkos_ROOT unset), builds Kokkos + Kokkos Kernels 3.4.01 (OpenMP + Serial, or CUDA
+#     with --cuda-arch) from Debian's trilinos 13.2 source package into a cached prefix outside the repository, reused
+#     by later runs.
 #  3. Configures and builds kernelsolve in $KERNELSOLVE_BUILD_DIR (default: build/), through ccache (Debian's; its
 #     cache is ~/.cache/ccache, outside the clone, so a new clone or a clean build reuses it).
-# Arguments: --deps-only (steps 1-2), --target T (build only T and what it needs; repeatable; default: everything).
+# Arguments: --deps-only (steps 1-2), --target T (build only T and what it needs; repeatable; default: everything),
+# --cuda-arch sm_XX (a CUDA build for that GPU: Kokkos built with CUDA into its own cached prefix, from the same source
+# with scripts/patches/kokkos-3.4.01-cuda13.patch for CUDA 13, kernelsolve compiled by Kokkos' nvcc_wrapper; no GPU
+# is needed to build; scripts/check-cuda.sh uses it).
 # Environment: Kokkos_ROOT / KokkosKernels_ROOT (use your own Kokkos >= 3.4), KERNELSOLVE_DEPS_PREFIX (cache,
 # default ~/.cache/kernelsolve-deps), KERNELSOLVE_BUILD_DIR, KERNELSOLVE_CMAKE_ARGS (extra configure flags),
-# KERNELSOLVE_JOBS (parallel compile jobs, default: the cores).
+# KERNELSOLVE_JOBS (parallel compile jobs, default: the cores), CUDA_HOME (the CUDA toolkit, default /usr/local/cuda).
 # The configure log is $KERNELSOLVE_BUILD_DIR/configure.log.
 set -euo pipefail
 
@@ -20,7 +24,44 @@ deps_prefix=${KERNELSOLVE_DEPS_PREFIX:-$HOME/.cache/kernelsolve-deps}
 build_dir=${KERNELSOLVE_BUILD_DIR:-$repo_root/build}
 jobs=${KERNELSOLVE_JOBS:-$(nproc)}
 kokkos_version=3.4.01
-kokkos_prefix=$deps_prefix/kokkos-$kokkos_version-openmp
+deps_only=false
+targets=()
+cuda_arch=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --deps-only) deps_only=true ;;
+    --target) targets+=("$2"); shift ;;
+    --cuda-arch) cuda_arch=$2; shift ;;
+    *) printf 'setup.sh: unknown argument %s (known: --deps-only, --target T, --cuda-arch sm_XX)\n' "$1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# Kokkos' name of each GPU architecture that CUDA 13 still compiles for (one per Kokkos build).
+kokkos_cuda_arch_option() {
+  case "$1" in
+    sm_75) echo TURING75 ;;
+    sm_80) echo AMPERE80 ;;
+    sm_86) echo AMPERE86 ;;
+    sm_90) echo HOPPER90 ;;  # added by scripts/patches/kokkos-3.4.01-cuda13.patch
+    *) printf 'setup.sh: --cuda-arch %s is not one of sm_75, sm_80, sm_86, sm_90\n' "$1" >&2; exit 2 ;;
+  esac
+}
+
+if [ -n "$cuda_arch" ]; then
+  kokkos_cuda_arch=$(kokkos_cuda_arch_option "$cuda_arch")
+  cuda_home=${CUDA_HOME:-/usr/local/cuda}
+  if [ ! -x "$cuda_home/bin/nvcc" ]; then
+    printf 'setup.sh: --cuda-arch needs nvcc; none at %s/bin/nvcc (set CUDA_HOME)\n' "$cuda_home" >&2
+    exit 1
+  fi
+  export PATH=$cuda_home/bin:$PATH
+  # nvcc_wrapper's host compiler (Debian's GCC 12, which CUDA 13 supports)
+  export NVCC_WRAPPER_DEFAULT_COMPILER=${NVCC_WRAPPER_DEFAULT_COMPILER:-g++}
+  kokkos_prefix=$deps_prefix/kokkos-$kokkos_version-cuda-$cuda_arch
+else
+  kokkos_prefix=$deps_prefix/kokkos-$kokkos_version-openmp
+fi
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -72,6 +113,12 @@ fetch_trilinos_kokkos_sources() {
   rm -rf "$src_dir" && mkdir -p "$src_dir"
   tar -xf "$tarball" -C "$src_dir" --strip-components=1 --wildcards \
     '*/packages/kokkos/*' '*/packages/kokkos-kernels/*'
+  if [ -n "$cuda_arch" ]; then
+    # Kokkos 3.4.01 predates CUDA 12 and 13: our patch follows their runtime API changes, converts half_t explicitly
+    # (nvcc 13's stricter lookup), adds the Hopper architecture and moves nvcc_wrapper's default off sm_35.
+    log "patching Kokkos for CUDA 13 (scripts/patches/kokkos-3.4.01-cuda13.patch)"
+    patch -s -p1 -d "$src_dir/packages/kokkos" <"$repo_root/scripts/patches/kokkos-3.4.01-cuda13.patch"
+  fi
 }
 
 build_kokkos() {
@@ -81,12 +128,23 @@ build_kokkos() {
   fi
   local work=$deps_prefix/work
   fetch_trilinos_kokkos_sources "$work/trilinos"
-  log "building Kokkos $kokkos_version (OpenMP + Serial) into $kokkos_prefix"
+  local backend_args=() kernels_args=()
+  if [ -n "$cuda_arch" ]; then
+    log "building Kokkos $kokkos_version (CUDA $cuda_arch + OpenMP + Serial) into $kokkos_prefix"
+    backend_args+=("-DCMAKE_CXX_COMPILER=$work/trilinos/packages/kokkos/bin/nvcc_wrapper" -DKokkos_ENABLE_CUDA=ON
+                   -DKokkos_ENABLE_CUDA_LAMBDA=ON "-DKokkos_ARCH_$kokkos_cuda_arch=ON")
+    # No cuBLAS / cuSPARSE: kernelsolve calls neither, and they would make the install too big to carry to a GPU.
+    # (CXX extensions off as in the CUDA Kokkos, which otherwise warns that it forces them off)
+    kernels_args+=("-DCMAKE_CXX_COMPILER=$kokkos_prefix/bin/nvcc_wrapper" -DKokkosKernels_ENABLE_TPL_CUBLAS=OFF
+                   -DKokkosKernels_ENABLE_TPL_CUSPARSE=OFF -DCMAKE_CXX_EXTENSIONS=OFF)
+  else
+    log "building Kokkos $kokkos_version (OpenMP + Serial) into $kokkos_prefix"
+  fi
   rm -rf "$kokkos_prefix" "$work/build-kokkos" "$work/build-kokkos-kernels"
   cmake -S "$work/trilinos/packages/kokkos" -B "$work/build-kokkos" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=17 -DCMAKE_INSTALL_PREFIX="$kokkos_prefix" \
     -DKokkos_ENABLE_OPENMP=ON -DKokkos_ENABLE_SERIAL=ON -DKokkos_ENABLE_TESTS=OFF \
-    -DBUILD_SHARED_LIBS=ON >"$work/kokkos-configure.log"
+    -DBUILD_SHARED_LIBS=ON ${backend_args[@]+"${backend_args[@]}"} >"$work/kokkos-configure.log"
   cmake --build "$work/build-kokkos" -j "$jobs" >"$work/kokkos-build.log"
   cmake --install "$work/build-kokkos" >/dev/null
   # No explicit instantiations (ETI): kernelsolve uses only header-only parts of Kokkos Kernels (batched serial
@@ -94,7 +152,7 @@ build_kokkos() {
   log "building Kokkos Kernels $kokkos_version (header-only use, no explicit instantiations) into $kokkos_prefix"
   cmake -S "$work/trilinos/packages/kokkos-kernels" -B "$work/build-kokkos-kernels" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=17 -DCMAKE_INSTALL_PREFIX="$kokkos_prefix" \
-    -DKokkos_ROOT="$kokkos_prefix" -DBUILD_SHARED_LIBS=ON \
+    -DKokkos_ROOT="$kokkos_prefix" -DBUILD_SHARED_LIBS=ON ${kernels_args[@]+"${kernels_args[@]}"} \
     -DKokkosKernels_INST_DOUBLE=OFF -DKokkosKernels_INST_FLOAT=OFF \
     -DKokkosKernels_INST_ORDINAL_INT=OFF -DKokkosKernels_INST_ORDINAL_INT64_T=OFF \
     -DKokkosKernels_INST_OFFSET_INT=OFF -DKokkosKernels_INST_OFFSET_SIZE_T=OFF \
@@ -116,6 +174,8 @@ configure_and_build() {
   # FindPython would otherwise take the first python3 on PATH (pyenv's on these machines).
   local python_args=()
   [ -x /usr/bin/python3 ] && python_args+=("-DPython_EXECUTABLE=/usr/bin/python3")
+  local compiler_args=()
+  if [ -n "$cuda_arch" ]; then compiler_args+=("-DCMAKE_CXX_COMPILER=$kokkos_prefix/bin/nvcc_wrapper"); fi
   local launcher=()
   if command -v ccache >/dev/null; then
     launcher+=("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
@@ -125,7 +185,7 @@ configure_and_build() {
   mkdir -p "$build_dir"
   # shellcheck disable=SC2086
   if ! cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
-    "${kokkos_args[@]}" "${python_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} >"$build_dir/configure.log" 2>&1; then
+    ${compiler_args[@]+"${compiler_args[@]}"} "${kokkos_args[@]}" "${python_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} >"$build_dir/configure.log" 2>&1; then
     cat "$build_dir/configure.log" >&2
     exit 1
   fi
@@ -136,17 +196,6 @@ configure_and_build() {
   fi
   cmake --build "$build_dir" -j "$jobs" ${targets[@]+--target "${targets[@]}"}
 }
-
-deps_only=false
-targets=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --deps-only) deps_only=true ;;
-    --target) targets+=("$2"); shift ;;
-    *) printf 'setup.sh: unknown argument %s (known: --deps-only, --target T)\n' "$1" >&2; exit 2 ;;
-  esac
-  shift
-done
 
 install_debian_packages
 [ -n "${Kokkos_ROOT:-}" ] || build_kokkos

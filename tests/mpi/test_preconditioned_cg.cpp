@@ -47,6 +47,15 @@ static_assert(kernelsolve::is_preconditioner_for<
               kernelsolve::NystromPreconditioner<kernelsolve::DistributedOperator<kernelsolve::Gaussian<float>>>,
               kernelsolve::DistributedOperator<kernelsolve::Gaussian<float>>>::value);
 
+/// block(:, 0) *= factor. (Not in the test body: nvcc's extended lambdas may not be defined in a private member
+/// function, which a TEST body is.)
+template <class Block>
+void scale_first_column(Block const& block, double factor) {
+  Kokkos::parallel_for(
+      Kokkos::RangePolicy<typename Block::execution_space>(0, block.extent(0)),
+      KOKKOS_LAMBDA(int i) { block(i, 0) *= factor; });
+}
+
 /// The gathered factor F (N x k) on every rank.
 template <class Problem, class Preconditioner>
 HostMatrix gathered_factor(Problem const& problem, Preconditioner const& preconditioner) {
@@ -279,8 +288,7 @@ TEST(PreconditionedConjugateGradient, WarmStartFromTheSolutionTakesNoIteration) 
   // From a nearby guess: fewer iterations than from zero.
   auto nearby = kernelsolve::reference::to_block<decltype(problem.b)>("nearby", expected, problem.op.first_row(),
                                                                       problem.op.local_rows());
-  Kokkos::parallel_for(
-      Kokkos::RangePolicy<>(0, nearby.extent(0)), KOKKOS_LAMBDA(int i) { nearby(i, 0) *= 1.001; });
+  scale_first_column(nearby, 1.001);
   auto from_zero = problem.new_block(2);
   auto const cold = kernelsolve::test::conjugate_gradient(problem.op, problem.b, from_zero, with_rtol(1e-10));
   kernelsolve::ConjugateGradient<decltype(problem.op)> solver(problem.op);
@@ -356,6 +364,7 @@ static_assert(kernelsolve::is_linear_operator<DiagonalOperator>::value);
 TEST(PreconditionedConjugateGradient, SolvesAUsersOwnOperator) {
   auto problem = make_problem<double>(MPI_COMM_WORLD, 50, 1, 1, 0.2, 1e-2);
   DiagonalOperator const diagonal(MPI_COMM_WORLD, problem.op.first_row(), problem.op.local_rows(), 50);
+  ASSERT_EQ(diagonal.global_rows(), problem.op.global_rows());
   auto x = problem.new_block(1);
   auto const result = kernelsolve::test::conjugate_gradient(diagonal, problem.b, x, with_rtol(1e-12));
   EXPECT_TRUE(result.converged());

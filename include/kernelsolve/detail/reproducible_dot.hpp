@@ -260,10 +260,6 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
   Kokkos::View<double***, Kokkos::LayoutRight, typename Left::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>
       chunk_sums(buffer.device(count), chunks, pairs, 2);
   // chunk_sums(k, a + p b, :) = sum over the rows of chunk k of left(i, a) right(i, b), in double-double.
-  constexpr bool contiguous_float_columns = contiguous_host_columns_v<ExecutionSpace, Left, Right, float>;
-  constexpr bool contiguous_double_columns = contiguous_host_columns_v<ExecutionSpace, Left, Right, double>;
-  (void)contiguous_float_columns;
-  (void)contiguous_double_columns;
   Kokkos::parallel_for(
       "kernelsolve::reproducible_cross_products::chunks",
       Kokkos::RangePolicy<ExecutionSpace>(space, 0, static_cast<std::int64_t>(chunks) * tiles * p),
@@ -275,9 +271,11 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
         int const last = first + tile < q ? first + tile : q;
         int const begin = chunk * chunk_rows;
         int const end = begin + chunk_rows < rows ? begin + chunk_rows : rows;
+        // nvcc's extended lambdas may not capture a variable first inside an if constexpr: name them here
+        (void)left, (void)right, (void)chunk_sums;
 #if KS_SIMD_DOUBLES && !KS_DEVICE_COMPILATION_PASS
         // float columns (the float32 Nystrom apply): exact products, one vectorized pass per column
-        if constexpr (contiguous_float_columns) {
+        if constexpr (contiguous_host_columns_v<ExecutionSpace, Left, Right, float>) {
           for (int b = first; b < last; ++b) {
             std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b;
             exact_float_dot(&left(begin, a), &right(begin, b), end - begin, chunk_sums(chunk, pair, 0),
@@ -288,7 +286,7 @@ std::vector<double> reproducible_cross_products(ExecutionSpace const& space, Com
 #endif
 #if !KS_DEVICE_COMPILATION_PASS
         // double columns (the float64 Nystrom apply): the same, products split exactly by two FMAs
-        if constexpr (contiguous_double_columns) {
+        if constexpr (contiguous_host_columns_v<ExecutionSpace, Left, Right, double>) {
           for (int b = first; b < last; ++b) {
             std::size_t const pair = static_cast<std::size_t>(a) + static_cast<std::size_t>(p) * b;
             exact_double_dot(&left(begin, a), &right(begin, b), end - begin, chunk_sums(chunk, pair, 0),

@@ -23,6 +23,28 @@
 
 namespace kernelsolve {
 
+namespace detail {
+/// out(i, c) = in(i, c) + sum_j factor(i, j) z(j, c) on this rank's rows, summed in double (in may be out). A free
+/// function: nvcc's extended lambdas may not be defined in a private member function.
+template <class ExecutionSpace, class Factor, class Coefficients, class In, class Out>
+void add_factor_product(ExecutionSpace const& space, Factor const& factor, Coefficients const& z, In const& in,
+                        Out const& out) {
+  using scalar_type = typename Out::non_const_value_type;
+  auto const columns = static_cast<int>(in.extent(1));
+  auto const rank = static_cast<int>(z.extent(0));
+  Kokkos::parallel_for(
+      "kernelsolve::TwoLevelPreconditioner::coarse",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, static_cast<std::int64_t>(out.extent(0))),
+      KOKKOS_LAMBDA(std::int64_t i) {
+        for (int c = 0; c < columns; ++c) {
+          double sum = static_cast<double>(in(i, c));
+          for (int j = 0; j < rank; ++j) sum += static_cast<double>(factor(i, j)) * z(j, c);
+          out(i, c) = static_cast<scalar_type>(sum);
+        }
+      });
+}
+}  // namespace detail
+
 /// \brief M^{-1} = (I - U U^T) M_S^{-1} (I - U U^T) + U (Lambda + shift I)^{-1} U^T: the Schwarz preconditioner M_S
 /// (SchwarzPreconditioner: exact solves of overlapping local blocks) on the complement of a coarse space, and on the
 /// coarse space, the span of the Nystrom factor F = U Lambda^{1/2} V^T (NystromPreconditioner), the inverse of the
@@ -166,19 +188,7 @@ class TwoLevelPreconditioner {
         space, device_coefficients_,
         Kokkos::View<double const**, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>(
             coefficients.data(), rank_, columns));
-    auto const factor = nystrom_.factor();
-    auto const z = device_coefficients_;
-    int const rank = rank_;
-    Kokkos::parallel_for(
-        "kernelsolve::TwoLevelPreconditioner::coarse",
-        Kokkos::RangePolicy<execution_space>(space, 0, static_cast<std::int64_t>(out.extent(0))),
-        KOKKOS_LAMBDA(std::int64_t i) {
-          for (int c = 0; c < columns; ++c) {
-            double sum = static_cast<double>(in(i, c));
-            for (int j = 0; j < rank; ++j) sum += static_cast<double>(factor(i, j)) * z(j, c);
-            out(i, c) = static_cast<scalar_type>(sum);
-          }
-        });
+    detail::add_factor_product(space, nystrom_.factor(), device_coefficients_, in, out);
     space.fence();  // the host coefficients are released after this
   }
 
