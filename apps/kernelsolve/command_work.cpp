@@ -338,7 +338,7 @@ int run_demo_with(DemoOptions const& options, KernelChoice const& choice, Report
     }
   }
   if (!result.converged()) print_error(not_converged_message(result, solver, "the demo's solve did not converge"));
-  return result.converged() ? 0 : exit_not_converged;
+  return result.converged() ? 0 : not_converged_exit_code(result);
 }
 
 SolveResult solve_rows(KernelChoice const& choice, InputArray const& points, InputArray const& right_hand_sides,

@@ -170,7 +170,21 @@ double default_relative_tolerance(Precision precision) {
   return precision == Precision::float32 ? 1e-3 : 1e-10;
 }
 
+bool interrupted(SolveResult const& result) {
+  return std::find(result.reasons.begin(), result.reasons.end(), ConvergenceReason::interrupted) !=
+         result.reasons.end();
+}
+
+int not_converged_exit_code(SolveResult const& result) {
+  return interrupted(result) ? exit_interrupted : exit_not_converged;
+}
+
 std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what) {
+  if (interrupted(result)) {
+    double const largest = *std::max_element(result.relative_residuals.begin(), result.relative_residuals.end());
+    return detail::concatenate(what, ": stopped by a signal (SIGTERM, SIGINT or SIGUSR1) after ", result.iterations,
+                               " iterations, at a relative residual of ", largest);
+  }
   auto const stagnated =
       std::find(result.reasons.begin(), result.reasons.end(), ConvergenceReason::diverged_stagnation);
   if (stagnated != result.reasons.end()) {
@@ -269,7 +283,7 @@ int run_solve(SolveOptions const& options) {
     report.write(solver.report);
     print_error(not_converged_message(result, solver, "the solve did not converge") + ": " + options.out +
                 " not written");
-    return exit_not_converged;
+    return not_converged_exit_code(result);
   }
   return write_result(comm, report, out, options.out, partition, right_hand_sides, *solver.precision, solver.report,
                       coefficients);

@@ -46,10 +46,14 @@ double default_relative_tolerance(Precision precision);
 /// "<what> within N iterations", or for a stagnated column the residual reached and the precision that reaches
 /// the tolerance.
 std::string not_converged_message(SolveResult const& result, SolverOptions const& options, std::string const& what);
+
+/// exit_interrupted when a signal stopped the solve, else exit_not_converged (for a result that did not converge).
+int not_converged_exit_code(SolveResult const& result);
 /// "CG" / "PCG", or "mixed-precision refinement around (P)CG".
 char const* method_of(SolverOptions const& options);
 
-/// The three commands; each returns the exit code (0, or exit_not_converged) and throws on bad input.
+/// The three commands; each returns the exit code (0, exit_not_converged or exit_interrupted) and throws on bad
+/// input.
 int run_demo(DemoOptions options);
 int run_solve(SolveOptions const& options);
 int run_predict(PredictOptions const& options);

@@ -4,6 +4,7 @@
 #include "options.hpp"
 #include "printing.hpp"
 #include "startup.hpp"
+#include "stop_signals.hpp"
 
 #include <kernelsolve/version.hpp>
 
@@ -223,6 +224,11 @@ int main(int argc, char** argv) {
   }
   warn_if_oversubscribed(busy_cores);
 
+  // Solves stop cleanly on SIGTERM, SIGINT and SIGUSR1 (predict has no iterations: it keeps the default actions).
+  if (solve->parsed() || !predict->parsed()) {
+    solve_options.solver.criteria.stop_token = &stop_on_signals();
+    demo_options.solver.criteria.stop_token = &stop_on_signals();
+  }
   try {
     if (solve->parsed()) return run_solve(solve_options);
     if (predict->parsed()) return run_predict(predict_options);

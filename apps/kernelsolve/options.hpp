@@ -75,5 +75,8 @@ struct PredictOptions {
 
 /// Exit code of a solve that did not converge (distinct from 1, an error).
 inline constexpr int exit_not_converged = 3;
+/// Exit code of a solve stopped by SIGTERM, SIGINT or SIGUSR1 (stop_signals.hpp): the report is written, no other
+/// output.
+inline constexpr int exit_interrupted = 4;
 
 }  // namespace kernelsolve::app

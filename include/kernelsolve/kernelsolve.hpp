@@ -42,5 +42,6 @@
 #include <kernelsolve/solver/schwarz_preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
 #include <kernelsolve/solver/solver_concept.hpp>
+#include <kernelsolve/solver/stop_token.hpp>
 #include <kernelsolve/solver/two_level_preconditioner.hpp>
 #include <kernelsolve/version.hpp>

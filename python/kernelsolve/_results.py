@@ -13,7 +13,8 @@ class SolveResult:
     """The outcome of a solve with Dv right-hand sides (the C++ SolveResult).
 
     ``reasons``: per column, PETSc-style names (``converged_rtol``, ``converged_atol``,
-    ``diverged_max_iterations``, ``diverged_breakdown``, ``diverged_nan_or_inf``, ``diverged_stagnation``);
+    ``diverged_max_iterations``, ``diverged_breakdown``, ``diverged_nan_or_inf``, ``diverged_stagnation``,
+    ``interrupted``);
     ``relative_residuals``: the true ``||b_k - A c_k|| / ||b_k||``; ``converged``: every column met its tolerance
     on its true residual. ``seconds``: this rank's seconds per phase of the call that returned it (kernel_product,
     gather, reductions, preconditioner_setup, preconditioner_apply, vector_updates) and its ``wall`` time.

@@ -19,6 +19,8 @@ std::string to_string(ConvergenceReason reason) {
       return "diverged_nan_or_inf";
     case ConvergenceReason::diverged_stagnation:
       return "diverged_stagnation";
+    case ConvergenceReason::interrupted:
+      return "interrupted";
   }
   return "unknown(" + std::to_string(static_cast<int>(reason)) + ")";
 }

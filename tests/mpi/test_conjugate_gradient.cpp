@@ -6,6 +6,7 @@
 #include "harness/rank_counts.hpp"
 
 #include <kernelsolve/solver/cg.hpp>
+#include <kernelsolve/solver/stop_token.hpp>
 
 #include <gtest/gtest.h>
 
@@ -133,6 +134,61 @@ TEST(ConjugateGradient, MonitorSeesEveryIteration) {
   for (int k = 0; k <= result.iterations; ++k) EXPECT_EQ(monitor.iterations[static_cast<std::size_t>(k)], k);
   EXPECT_DOUBLE_EQ(monitor.largest.front(), 1.0);
   EXPECT_LE(monitor.largest.back(), 1e-8);
+}
+
+/// Sets a stop token after iteration `at` on this rank only when `here` (a signal that reached one rank first).
+class StopAfter : public kernelsolve::SolveMonitor {
+ public:
+  StopAfter(kernelsolve::StopToken& token, int at, bool here) : token_(token), at_(at), here_(here) {}
+  void on_iteration(int iteration, std::vector<double> const&) override {
+    if (here_ && iteration == at_) token_.request_stop();
+    last = iteration;
+  }
+  int last = -1;
+
+ private:
+  kernelsolve::StopToken& token_;
+  int at_;
+  bool here_;
+};
+
+TEST(ConjugateGradient, AStopTokenSetOnOneRankStopsEveryRankAfterTheSameIteration) {
+  auto problem = make_problem<double>(MPI_COMM_WORLD, 157, 2, 2, 0.2, 0.01);
+  auto x = problem.new_block(2);
+  kernelsolve::StopToken token;
+  auto criteria = with_rtol(1e-12);
+  criteria.stop_token = &token;
+  StopAfter monitor(token, 4, kernelsolve::test::world_rank() == problem.op.communicator().size() - 1);
+  auto const result = kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, criteria, &monitor);
+  EXPECT_FALSE(result.converged());
+  EXPECT_EQ(result.iterations, 4);
+  EXPECT_EQ(monitor.last, 4);
+  // The iterate and the true residual of a solve that stopped after 4 iterations by max_iterations: the same bits.
+  auto four = problem.new_block(2);
+  auto const reference = kernelsolve::test::conjugate_gradient(problem.op, problem.b, four, with_rtol(1e-12, 4));
+  EXPECT_EQ(problem.gather(x).values, problem.gather(four).values);
+  for (std::size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(result.reasons[c], ConvergenceReason::interrupted);
+    EXPECT_EQ(to_string(result.reasons[c]), "interrupted");
+    EXPECT_EQ(result.column_iterations[c], 4);
+    EXPECT_EQ(result.relative_residuals[c], reference.relative_residuals[c]);
+  }
+  kernelsolve::test::expect_honest_verdicts(problem.op, problem.b, x, result, criteria);  // its true residual
+  // The iterate resumes (the token reset) to the dense solution.
+  token.reset();
+  kernelsolve::ConjugateGradient<decltype(problem.op)> solver(problem.op);
+  auto const resumed = solver.solve(problem.b, x, criteria, kernelsolve::IdentityPreconditioner{}, nullptr,
+                                    kernelsolve::InitialGuess::given);
+  EXPECT_TRUE(resumed.converged());
+  auto const expected =
+      kernelsolve::reference::solve_symmetric_positive_definite(problem.dense_operator(), problem.right_hand_sides);
+  EXPECT_LE(kernelsolve::reference::relative_error(problem.gather(x), expected), 1e-9);
+  // A token already set: no iteration, x = 0.
+  token.request_stop();
+  auto const at_once = kernelsolve::test::conjugate_gradient(problem.op, problem.b, x, criteria);
+  EXPECT_EQ(at_once.iterations, 0);
+  EXPECT_EQ(at_once.reasons[0], ConvergenceReason::interrupted);
+  EXPECT_DOUBLE_EQ(at_once.relative_residuals[0], 1.0);
 }
 
 TEST(ConjugateGradient, SameIterationsAndSolutionOnEveryRankCount) {

@@ -116,6 +116,36 @@ TEST(MixedPrecision, ReachesFloat64TolerancesAgainstDenseSolves) {
   EXPECT_LT(iterations[3], iterations[1] / 4) << "the preconditioner cuts the inner iterations";
 }
 
+TEST(MixedPrecision, AStopTokenEndsTheRefinementWithTheTrueResidualReached) {
+  auto const float_problem = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 300, 2, 2, 0.1f, 0.01f);
+  auto const problem = in_double(MPI_COMM_WORLD, float_problem, 0.1, 0.01);
+  Refinement refinement(problem.op, float_problem.op);
+  kernelsolve::StopToken token;
+  auto criteria = with_rtol(1e-10);
+  criteria.stop_token = &token;
+  /// Stops the solve at the third inner iteration of the second outer step, on rank 0 only.
+  class StopInSecondStep : public kernelsolve::SolveMonitor {
+   public:
+    explicit StopInSecondStep(kernelsolve::StopToken& token) : token_(token) {}
+    void on_iteration(int iteration, std::vector<double> const&) override {
+      if (steps_ == 2 && iteration == 3 && kernelsolve::test::world_rank() == 0) token_.request_stop();
+    }
+    void on_refinement_step(int, int, std::vector<double> const&) override { ++steps_; }
+
+   private:
+    kernelsolve::StopToken& token_;
+    int steps_ = 0;
+  } monitor(token);
+  auto x = problem.new_block(2);
+  auto const result = refinement.solve(problem.b, x, criteria, kernelsolve::IdentityPreconditioner{}, &monitor);
+  for (auto reason : result.reasons) EXPECT_EQ(reason, ConvergenceReason::interrupted);
+  ASSERT_EQ(result.refinement_steps.size(), 3u);  // the initial residual, one whole step and the stopped one
+  EXPECT_EQ(result.refinement_steps[2].inner_iterations, 3);
+  for (double residual : result.relative_residuals)
+    EXPECT_LT(residual, result.refinement_steps[1].relative_residuals[0] * 10);
+  kernelsolve::test::expect_honest_verdicts(problem.op, problem.b, x, result, criteria);
+}
+
 TEST(MixedPrecision, TheLastStepSolvesNoFurtherThanTheToleranceAsks) {
   // Plain CG inside: many inner iterations per step, so the looser last inner solve shows in the counts.
   auto const float_problem = kernelsolve::test::make_problem<float>(MPI_COMM_WORLD, 300, 2, 2, 0.1f, 0.01f);

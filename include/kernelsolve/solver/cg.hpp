@@ -5,6 +5,7 @@
 #pragma once
 
 #include <kernelsolve/core/collective_errors.hpp>
+#include <kernelsolve/core/communicator.hpp>
 #include <kernelsolve/detail/kokkos_ext.hpp>
 #include <kernelsolve/detail/non_finite.hpp>
 #include <kernelsolve/detail/reproducible_dot.hpp>
@@ -15,6 +16,7 @@
 #include <kernelsolve/solver/monitor.hpp>
 #include <kernelsolve/solver/preconditioner.hpp>
 #include <kernelsolve/solver/solve_result.hpp>
+#include <kernelsolve/solver/stop_token.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -180,6 +182,15 @@ void check_solve_arguments(Operator const& op, Block const& right_hand_sides, Bl
   }
 }
 
+/// Collective: whether any rank's stop token is set (StoppingCriteria::stop_token), the same answer on every rank.
+/// One MPI_Allreduce of an int per call, made whether or not this rank has a token, so that ranks given a token and
+/// ranks given none still meet in the same collectives.
+inline bool stop_requested_on_any_rank(StoppingCriteria const& criteria, Communicator const& comm) {
+  int requested = criteria.stop_token != nullptr && criteria.stop_token->stop_requested() ? 1 : 0;
+  comm.sum_in_place(&requested, 1);
+  return requested > 0;
+}
+
 /// The verdict of a residual norm against the criteria: converged_rtol, converged_atol, diverged_nan_or_inf, or
 /// iterating.
 inline ConvergenceReason residual_verdict(double residual_norm, double rhs_norm, StoppingCriteria const& criteria) {
@@ -324,8 +335,16 @@ class ConjugateGradient<Operator>::Run {
     result_.iterations = iteration;
   }
 
+  /// The columns still iterating end interrupted (a stop token was set).
+  void interrupt() {
+    for (auto& reason : result_.reasons) {
+      if (reason == ConvergenceReason::iterating) reason = ConvergenceReason::interrupted;
+    }
+  }
+
   /// Columns still iterating after max_iterations = 0 end diverged_max_iterations; the columns that stopped without
-  /// a true residual (max_iterations, breakdown, NaN) get b - A x (the converged ones were checked when they stopped).
+  /// a true residual (max_iterations, breakdown, NaN, interrupted) get b - A x (the converged ones were checked when
+  /// they stopped).
   SolveResult finish() {
     for (auto& reason : result_.reasons) {
       if (reason == ConvergenceReason::iterating) reason = ConvergenceReason::diverged_max_iterations;
@@ -491,6 +510,10 @@ SolveResult ConjugateGradient<Operator>::solve_with(block_type const& right_hand
   run.start(guess);
   if (monitor) monitor->on_iteration(0, run.recursive_residuals());
   for (int iteration = 1; iteration <= criteria.max_iterations && run.any_iterating(); ++iteration) {
+    if (detail::stop_requested_on_any_rank(criteria, op_.communicator())) {
+      run.interrupt();
+      break;
+    }
     run.step(iteration);
     run.next_direction(iteration);
     if (monitor) monitor->on_iteration(iteration, run.recursive_residuals());

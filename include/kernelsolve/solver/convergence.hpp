@@ -18,6 +18,9 @@ enum class ConvergenceReason : int {
   /// precision cannot reach the tolerance (Belos' loss of accuracy; no PETSc counterpart). relative_residuals
   /// gives the residual reached; a higher precision (mixed or float64) reaches the tolerance.
   diverged_stagnation = -12,
+  /// The solve was asked to stop (StoppingCriteria::stop_token) before the column converged: x is the iterate
+  /// reached and relative_residuals its true residual (no PETSc counterpart).
+  interrupted = -20,
 };
 
 /// "converged_rtol", "diverged_breakdown", ...
@@ -38,6 +41,8 @@ enum class TrueResidualCheck {
   skip,
 };
 
+class StopToken;
+
 /// \brief When a column stops: ||r_k|| <= max(relative_tolerance ||b_k||, absolute_tolerance), or after
 /// max_iterations iterations (PETSc -ksp_rtol, -ksp_atol, -ksp_max_it). A column converges only when its true
 /// residual b_k - A x_k meets the tolerance, not merely the solver's recursive residual (true_residual).
@@ -46,6 +51,9 @@ struct StoppingCriteria {
   double absolute_tolerance = 0.0;   ///< >= 0; at least one of the two tolerances must be > 0
   int max_iterations = 10000;        ///< >= 0 (PETSc's default)
   TrueResidualCheck true_residual = TrueResidualCheck::verify;
+  /// When set on any rank, the solve ends at its next iteration: ConvergenceReason::interrupted (solver/stop_token.hpp;
+  /// not owned: it must outlive the solve).
+  StopToken const* stop_token = nullptr;
 };
 
 }  // namespace kernelsolve

@@ -166,6 +166,7 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solv
   for (auto& norm : rhs_norms) norm = std::sqrt(norm);
   std::vector<double> last_norms(column_count, -1.0);
   int last_inner_iterations = 0;  // of the step that led to the residual at hand
+  bool interrupted = false;       // the last inner solve was interrupted (its stop token is the outer one)
 
   // r = b - A x in the outer precision: the true residual every verdict comes from.
   auto const outer_residual = [&] {
@@ -191,8 +192,14 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solv
       if (result.reasons[c] != ConvergenceReason::iterating) continue;
       result.relative_residuals[c] = relative;
       result.reasons[c] = detail::residual_verdict(norm, rhs_norms[c], criteria);
-      if (result.reasons[c] == ConvergenceReason::iterating && detail::stopped_improving(norm, last_norms[c])) {
-        result.reasons[c] = ConvergenceReason::diverged_stagnation;
+      if (result.reasons[c] == ConvergenceReason::iterating) {
+        // After an interrupted inner solve the partial correction is kept (a column may have converged with it);
+        // the others end here, and a step cut short says nothing about stagnation.
+        if (interrupted) {
+          result.reasons[c] = ConvergenceReason::interrupted;
+        } else if (detail::stopped_improving(norm, last_norms[c])) {
+          result.reasons[c] = ConvergenceReason::diverged_stagnation;
+        }
       }
       last_norms[c] = norm;
     }
@@ -228,6 +235,7 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solv
     inner_criteria.absolute_tolerance = 0;
     inner_criteria.max_iterations = budget;
     inner_criteria.true_residual = TrueResidualCheck::skip;  // the outer residual below is the check
+    inner_criteria.stop_token = criteria.stop_token;
     auto const inner = inner_solver_.solve(inner_rhs_, correction_, inner_criteria, preconditioner, monitor);
     result.iterations += inner.iterations;
     for (std::size_t c = 0; c < column_count; ++c) {
@@ -237,6 +245,8 @@ SolveResult IterativeRefinement<OuterOperator, InnerOperator, InnerSolver>::solv
     detail::refinement_update(space, correction_, scale_, solution);
     outer_residual();
     last_inner_iterations = inner.iterations;
+    interrupted =
+        std::find(inner.reasons.begin(), inner.reasons.end(), ConvergenceReason::interrupted) != inner.reasons.end();
   }
   result.recursive_residuals = result.relative_residuals;
   return result;
