@@ -52,6 +52,7 @@ def interrupted_solve(mpiexec, app, preflags, directory, how):
         if line.strip().startswith("iteration") and int(line.split()[1]) >= 3:
             break
     else:
+        run.wait()
         raise AssertionError("the solve ended before it was signalled:\n" + "".join(lines) + run.stderr.read())
     if how == "SIGUSR1 to mpirun":
         run.send_signal(signal.SIGUSR1)
@@ -60,7 +61,12 @@ def interrupted_solve(mpiexec, app, preflags, directory, how):
         assert len(ranks) == 2, f"expected mpirun's 2 ranks among its children, found {ranks}"
         os.kill(ranks[-1], signal.SIGTERM)
     start = time.monotonic()
-    rest, errors = run.communicate(timeout=120)
+    try:
+        rest, errors = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        run.kill()  # mpirun takes its ranks with it
+        run.communicate()
+        raise AssertionError(f"{how}: the solve did not stop within 120 s of the signal")
     lines.append(rest)
     output = "".join(lines)
     assert run.returncode == EXIT_INTERRUPTED, f"{how}: exit code {run.returncode}\n{output}\n{errors}"
