@@ -175,7 +175,10 @@ configure_and_build() {
   local python_args=()
   [ -x /usr/bin/python3 ] && python_args+=("-DPython_EXECUTABLE=/usr/bin/python3")
   local compiler_args=()
-  if [ -n "$cuda_arch" ]; then compiler_args+=("-DCMAKE_CXX_COMPILER=$kokkos_prefix/bin/nvcc_wrapper"); fi
+  # (Kokkos' own nvcc_wrapper: the one of the Kokkos given in Kokkos_ROOT, else of the one built above)
+  if [ -n "$cuda_arch" ]; then
+    compiler_args+=("-DCMAKE_CXX_COMPILER=${Kokkos_ROOT:-$kokkos_prefix}/bin/nvcc_wrapper")
+  fi
   local launcher=()
   if command -v ccache >/dev/null; then
     launcher+=("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
@@ -185,7 +188,8 @@ configure_and_build() {
   mkdir -p "$build_dir"
   # shellcheck disable=SC2086
   if ! cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
-    ${compiler_args[@]+"${compiler_args[@]}"} "${kokkos_args[@]}" "${python_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} >"$build_dir/configure.log" 2>&1; then
+    ${compiler_args[@]+"${compiler_args[@]}"} "${kokkos_args[@]}" "${python_args[@]}" ${KERNELSOLVE_CMAKE_ARGS:-} \
+    >"$build_dir/configure.log" 2>&1; then
     cat "$build_dir/configure.log" >&2
     exit 1
   fi
